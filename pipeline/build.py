@@ -1,0 +1,73 @@
+"""Orchestrator: load and check everything first, then render, convert and write.
+
+    sources → load → checks → context → render (DOCX) → pdf (LibreOffice) → normalize → writer
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from .checks import check_plan
+from .context import build_context
+from .load import PlanSources, load_plan
+from .render import render_docx
+from .templates import lint_template
+from .writer import write_atomic
+
+
+def check(root: Path, year: int | str) -> PlanSources:
+    """Return the validated sources of `year`; raise SourceErrors listing every problem."""
+    sources = load_plan(root, year)
+    check_plan(sources)
+    return sources
+
+
+def output_paths(root: Path, year: int | str, out_dir: Path | None = None) -> tuple[Path, Path]:
+    folder = out_dir or root / "build" / str(year)
+    return folder / f"verksamhetsplan-{year}.docx", folder / f"verksamhetsplan-{year}.pdf"
+
+
+def make_docx(root: Path, sources: PlanSources, template: Path | None = None) -> bytes:
+    """Return the plan's DOCX bytes."""
+    template = template or root / "templates" / "verksamhetsplan.docx"
+    lint_template(template)
+    plan = sources.plan
+    appendices = [{"nr": i + 1, "rubrik": a.title, "text": sources.texts[a.text]}
+                  for i, a in enumerate(plan.appendices) if a.text]
+    properties = {"title": plan.title, "subject": f"Verksamhetsplan och budget {plan.year}",
+                  "author": plan.organisation, "date": plan.date,
+                  "keywords": f"verksamhetsplan; budget; Södertörn; {plan.year}",
+                  "category": "Beslutad" if plan.status == "beslutad" else f"Utkast {plan.version}"}
+    return render_docx(build_context(sources), template, appendices, properties,
+                       root / "build" / ".cache")
+
+
+def build(root: Path, year: int | str, out_dir: Path | None = None, docx_only: bool = False,
+          soffice_url: str | None = None) -> Iterator[str]:
+    """Build the plan of `year`; yield one Swedish progress line per written file."""
+    sources = check(root, year)
+    docx_path, pdf_path = output_paths(root, year, out_dir)
+    data = make_docx(root, sources)
+    if docx_only:
+        write_atomic(docx_path, data)
+        yield f"Skrev {_show(docx_path, root)}"
+        return
+    from .pdf import convert_to_pdf
+    from .normalize import normalise_pdf
+    try:
+        pdf = normalise_pdf(convert_to_pdf(data, soffice_url=soffice_url), sources.plan)
+    except Exception:
+        write_atomic(docx_path, data)
+        raise
+    write_atomic(docx_path, data)
+    write_atomic(pdf_path, pdf)
+    yield f"Skrev {_show(docx_path, root)}"
+    yield f"Skrev {_show(pdf_path, root)}"
+
+
+def _show(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)

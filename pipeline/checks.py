@@ -1,0 +1,202 @@
+"""Check stage: consistency rules a human would otherwise verify by hand.
+
+Each check returns problems located at a key of a source file; `check_plan` runs them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+
+from . import model as m
+from .errors import Problem, SourceErrors
+from .formatting import amount, weekday_name
+from .load import PlanSources
+
+
+def check_plan(sources: PlanSources) -> None:
+    """Raise SourceErrors with every inconsistency found in `sources`."""
+    problems = [*check_shared(sources)]
+    content = sources.content
+    if "budget" in content:
+        problems += check_budget(sources, content["budget"])
+    if "kalendarium" in content:
+        problems += check_calendar(sources, content["kalendarium"])
+    if "organisation" in content:
+        problems += check_organisation(sources, content["organisation"])
+    if "mål" in content:
+        problems += check_goals(sources, content["mål"])
+    if "kansliet" in content:
+        problems += check_activity_links(sources, "kansliet", ("aktiviteter",),
+                                          content["kansliet"].activities)
+    if "kommunikationsplan" in content:
+        problems += check_comm_plan(sources, content["kommunikationsplan"])
+    if problems:
+        raise SourceErrors(problems)
+
+
+def check_shared(s: PlanSources) -> Iterator[Problem]:
+    """Yield duplicate municipality names and network ids."""
+    for name, key, items, attr in (("kommuner", "kommuner", s.municipalities.municipalities, "name"),
+                                   ("natverk", "natverk", s.networks.networks, "id")):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            value = getattr(item, attr)
+            if value in seen:
+                yield s.problem(name, (key, i, "namn" if attr == "name" else "id"),
+                                f"'{value}' förekommer mer än en gång.")
+            seen.add(value)
+
+
+def check_budget(s: PlanSources, budget: m.BudgetFile) -> Iterator[Problem]:
+    """Yield mismatches between fee × population, the lines and the stated totals."""
+    fees = budget.fee_per_inhabitant * budget.population.count
+    fee_lines = [i for i, line in enumerate(budget.revenue.lines) if line.from_fees]
+    for i in fee_lines:
+        line = budget.revenue.lines[i]
+        if line.amount != fees:
+            yield s.problem("budget", ("intäkter", "poster", i, "belopp"),
+                            f"avgiften {budget.fee_per_inhabitant} kr × {amount(budget.population.count)} "
+                            f"invånare = {amount(fees)} kr, men posten är {amount(line.amount)} kr.")
+    if not fee_lines:
+        yield s.problem("budget", ("intäkter", "poster"),
+                        "ingen post har 'avgifter: true' (intäkten från kommunernas avgifter).")
+    for key, section in (("intäkter", budget.revenue), ("kostnader", budget.costs)):
+        total = sum(line.amount for line in section.lines)
+        if total != section.total:
+            yield s.problem("budget", (key, "summa"),
+                            f"posterna summerar till {amount(total)} kr, men summan anges som "
+                            f"{amount(section.total)} kr.")
+    if budget.revenue.total != budget.costs.total:
+        yield s.problem("budget", ("kostnader", "summa"),
+                        f"kostnaderna ({amount(budget.costs.total)} kr) är inte lika med intäkterna "
+                        f"({amount(budget.revenue.total)} kr).")
+    lines = [(("intäkter", "poster", i), line) for i, line in enumerate(budget.revenue.lines)]
+    lines += [(("kostnader", "poster", i), line) for i, line in enumerate(budget.costs.lines)]
+    yield from _check_marks(s, "budget", [(loc + ("fotnot",), line.mark) for loc, line in lines],
+                            budget.footnotes, ("fotnoter",))
+
+
+def check_calendar(s: PlanSources, calendar: m.CalendarFile) -> Iterator[Problem]:
+    """Yield meetings outside the plan year, on an unusual weekday without a note, or out of order."""
+    year = s.year
+    for b, body in enumerate(calendar.bodies):
+        if body.end <= body.start:
+            yield s.problem("kalendarium", ("organ", b, "slut"), "sluttiden ska vara efter starttiden.")
+        previous = None
+        for i, meeting in enumerate(body.meetings):
+            loc = ("organ", b, "möten", i)
+            last = meeting.end_date or meeting.date
+            for key, day in (("datum", meeting.date), ("slutdatum", meeting.end_date)):
+                if day is not None and day.year != year:
+                    yield s.problem("kalendarium", loc + (key,),
+                                    f"{day.isoformat()} ligger inte i planens år {year}.")
+            if meeting.end_date is not None and meeting.end_date <= meeting.date:
+                yield s.problem("kalendarium", loc + ("slutdatum",), "slutdatum ska vara efter datum.")
+            start, end = meeting.start or body.start, meeting.end or body.end
+            if end <= start:
+                yield s.problem("kalendarium", loc + ("slut",), "sluttiden ska vara efter starttiden.")
+            days = range(meeting.date.toordinal(), last.toordinal() + 1)
+            weekdays = {m.WEEKDAYS[dt.date.fromordinal(d).weekday()] for d in days}
+            if body.weekday not in weekdays and meeting.note is None:
+                yield s.problem("kalendarium", loc + ("datum",),
+                                f"{meeting.date.isoformat()} är en {weekday_name(meeting.date)}, men "
+                                f"{body.name} möts på {body.weekday}ar; ange en notering "
+                                f"(t.ex. \"Obs {weekday_name(meeting.date)}\") om dagen är avsiktlig.")
+            if previous is not None and meeting.date <= previous:
+                yield s.problem("kalendarium", loc + ("datum",),
+                                "mötena ska stå i datumordning (detta möte kommer före eller "
+                                "samma dag som det föregående).")
+            previous = last
+
+
+def check_organisation(s: PlanSources, org: m.OrganisationFile) -> Iterator[Problem]:
+    """Yield chairs that are not member municipalities."""
+    names = {x.name for x in s.municipalities.municipalities}
+    known = ", ".join(sorted(names))
+    for loc, value in ((("samarbetskommittén", "ordförande"), org.committee.chair),
+                       (("samarbetskommittén", "vice_ordförande"), org.committee.vice_chair),
+                       (("ledningsgruppen", "ordförande", "kommun"), org.management.chair.municipality)):
+        if value not in names:
+            yield s.problem("organisation", loc, f"'{value}' är ingen av medlemskommunerna ({known}).")
+    if org.committee.chair == org.committee.vice_chair:
+        yield s.problem("organisation", ("samarbetskommittén", "vice_ordförande"),
+                        "ordförande och vice ordförande kan inte vara samma kommun.")
+
+
+def check_goals(s: PlanSources, goals: m.GoalsFile) -> Iterator[Problem]:
+    """Yield goals with an unknown level or network, broken Bilaga 1 links and footnote marks."""
+    networks = {n.id for n in s.networks.networks}
+    for f, area in enumerate(goals.focus_areas):
+        for loc, goal in _walk_goals(area.goals, ("fokusområden", f)):
+            if goal.level not in goals.levels:
+                yield s.problem("mal", loc + ("nivå",), f"'{goal.level}' är ingen av nivåerna "
+                                f"({', '.join(goals.levels)}).")
+            if goal.responsible is not None and goal.responsible not in networks:
+                yield s.problem("mal", loc + ("ansvar",), f"nätverket '{goal.responsible}' finns inte i "
+                                f"sources/gemensamt/natverk.yaml (finns: {', '.join(sorted(networks))}).")
+            yield from check_activity_links(s, "mal", loc + ("aktiviteter",), goal.activities)
+            yield from _check_marks(s, "mal", [(loc + ("aktiviteter", i, "fotnot"), a.mark)
+                                               for i, a in enumerate(goal.activities)],
+                                    goal.footnotes, loc + ("fotnoter",))
+
+
+def _walk_goals(goals: list[m.Goal], loc: tuple) -> Iterator[tuple[tuple, m.Goal]]:
+    for i, goal in enumerate(goals):
+        here = loc + ("mål", i)
+        yield here, goal
+        yield from _walk_goals(goal.goals, here)
+
+
+def check_activity_links(s: PlanSources, name: str, loc: tuple,
+                         activities: list[m.Activity]) -> Iterator[Problem]:
+    """Yield activities that point at a Bilaga 1 item that does not exist."""
+    plan_items = s.content.get("kommunikationsplan")
+    numbers = {item.number for item in plan_items.items} if plan_items else set()
+    for i, activity in enumerate(activities):
+        if activity.appendix_item is not None and activity.appendix_item not in numbers:
+            where = "bilaga 1" if plan_items else "planen (den har ingen bilaga med kommunikationsplan)"
+            yield s.problem(name, loc + (i, "bilaga1"),
+                            f"aktivitet nr {activity.appendix_item} finns inte i {where}.")
+
+
+def check_comm_plan(s: PlanSources, plan: m.CommPlanFile) -> Iterator[Problem]:
+    """Yield Bilaga 1 numbering gaps, duplicates and dangling footnote references."""
+    for i, item in enumerate(plan.items):
+        if item.number != i + 1:
+            yield s.problem("kommunikationsplan", ("aktiviteter", i, "nr"),
+                            f"numret ska vara {i + 1} (aktiviteterna numreras 1, 2, 3 ... i följd), "
+                            f"inte {item.number}.")
+    notes = Counter(n.number for n in plan.footnotes)
+    for i, note in enumerate(plan.footnotes):
+        if notes[note.number] > 1:
+            yield s.problem("kommunikationsplan", ("fotnoter", i, "nr"),
+                            f"fotnot {note.number} förekommer mer än en gång.")
+    used = {plan.cost_footnote} if plan.cost_footnote else set()
+    if plan.cost_footnote and plan.cost_footnote not in notes:
+        yield s.problem("kommunikationsplan", ("fotnot_kostnad",), f"fotnot {plan.cost_footnote} finns inte.")
+    for i, item in enumerate(plan.items):
+        for j, ref in enumerate(item.footnotes):
+            used.add(ref)
+            if ref not in notes:
+                yield s.problem("kommunikationsplan", ("aktiviteter", i, "fotnoter", j),
+                                f"fotnot {ref} finns inte under 'fotnoter'.")
+    for i, note in enumerate(plan.footnotes):
+        if note.number not in used:
+            yield s.problem("kommunikationsplan", ("fotnoter", i, "nr"),
+                            f"fotnot {note.number} hänvisas inte till från någon aktivitet.")
+
+
+def _check_marks(s: PlanSources, name: str, marks: list[tuple[tuple, str | None]],
+                 footnotes: list[m.Footnote], notes_loc: tuple) -> Iterator[Problem]:
+    """Yield footnote marks without a footnote and footnotes that no mark points at."""
+    defined = {n.mark for n in footnotes}
+    used = {mark for _, mark in marks if mark}
+    for loc, mark in marks:
+        if mark and mark not in defined:
+            yield s.problem(name, loc, f"fotnoten '{mark}' finns inte under 'fotnoter'.")
+    for i, note in enumerate(footnotes):
+        if note.mark not in used:
+            yield s.problem(name, notes_loc + (i, "tecken"),
+                            f"fotnoten '{note.mark}' hänvisas inte till från någon post.")

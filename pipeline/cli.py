@@ -1,0 +1,56 @@
+"""Command line: `python -m pipeline check|build YEAR`; user errors print in Swedish and exit 1."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import PipelineError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline",
+                                     description="Verksamhetsplan och budget: kontroll och bygge.")
+    parser.add_argument("--root", type=Path, default=Path.cwd(),
+                        help="projektets rotmapp (där sources/ och templates/ finns)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="kommando")
+
+    check = commands.add_parser("check", help="kontrollera att källfilerna för ett år är kompletta")
+    check.add_argument("year", metavar="ÅR")
+
+    build = commands.add_parser("build", help="bygg verksamhetsplanen (DOCX och PDF) för ett år")
+    build.add_argument("year", metavar="ÅR")
+    build.add_argument("--docx-only", action="store_true", help="bygg bara DOCX, ingen PDF")
+    build.add_argument("--out", type=Path, default=None, help="utmapp (standard: build/ÅR)")
+    build.add_argument("--soffice-url", default=None,
+                       help="använd en redan startad LibreOffice, t.ex. "
+                            "'socket,host=127.0.0.1,port=2002' (eller VP_SOFFICE_URL)")
+
+    lint = commands.add_parser("lint-templates", help="kontrollera att Word-mallen har allt koden behöver")
+    lint.add_argument("--template", type=Path, default=None)
+
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+    try:
+        if args.command == "check":
+            from .build import check
+            check(root, args.year)
+            print(f"sources/{args.year}: allt stämmer.")
+        elif args.command == "build":
+            from .build import build
+            for line in build(root, args.year, out_dir=args.out, docx_only=args.docx_only,
+                              soffice_url=args.soffice_url):
+                print(line)
+        elif args.command == "lint-templates":
+            from .templates import lint_template
+            path = lint_template(args.template or root / "templates" / "verksamhetsplan.docx")
+            print(f"{path}: mallen har alla formatmallar och platshållare som koden använder.")
+    except PipelineError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Avbrutet.", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,108 @@
+"""Markdown stage: prose to Word, through pandoc (blocks) and markdown-it (inline runs).
+
+Block Markdown (chapter texts, Bilaga 2 and 3) becomes a DOCX made by pandoc with a reference
+document cut from the plan's own template, so its paragraphs carry the plan's styles. The
+results are cached by content, so an unchanged text costs no pandoc run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pypandoc
+from docxtpl import RichText
+from markdown_it import MarkdownIt
+
+from .errors import PipelineError
+
+# Raw HTML and TeX are read as text: a "<" in a source must come out as written.
+PANDOC_FORMAT = "markdown-raw_html-raw_tex-raw_attribute-implicit_figures-citations-smart"
+
+_inline = MarkdownIt("commonmark", {"html": False, "typographer": False})
+
+
+def inline_richtext(text: str) -> RichText:
+    """Return `text` with *emphasis* and **strong** as runs in the template's character styles."""
+    rt = RichText()
+    styles: list[str] = []
+    for token in _walk_inline(text):
+        kind = token.type
+        if kind in ("em_open", "strong_open"):
+            styles.append("Emphasis" if kind == "em_open" else "Strong")
+        elif kind in ("em_close", "strong_close"):
+            styles.pop()
+        elif kind in ("text", "code_inline", "html_inline"):
+            _add(rt, token.content, styles)
+        elif kind in ("softbreak", "hardbreak"):
+            _add(rt, " ", styles)
+    return rt
+
+
+def _walk_inline(text: str):
+    for block in _inline.parseInline(text):
+        yield from block.children or []
+
+
+def _add(rt: RichText, text: str, styles: list[str]) -> None:
+    if not text:
+        return
+    # One character style per run; emphasis inside strong keeps the inner one.
+    rt.add(text, style=styles[-1] if styles else None)
+
+
+def reference_doc(template: Path, cache_dir: Path) -> Path:
+    """Return a pandoc reference document: the template's styles with an empty body."""
+    data = template.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    target = cache_dir / f"reference-{digest}.docx"
+    if target.exists():
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            blob = src.read(info.filename)
+            if info.filename == "word/document.xml":
+                xml = blob.decode("utf-8")
+                head = xml[: xml.index("<w:body>")]
+                sect = re.search(r"<w:sectPr.*?</w:sectPr>", xml, re.S).group(0)
+                sect = re.sub(r"<w:(header|footer)Reference [^>]*/>", "", sect)
+                blob = (head + "<w:body>" + sect + "</w:body></w:document>").encode("utf-8")
+            dst.writestr(info, blob)
+    _atomic_bytes(target, buffer.getvalue())
+    return target
+
+
+def markdown_to_docx(text: str, reference: Path, cache_dir: Path, shift_headings: int = 1) -> Path:
+    """Return the path of a DOCX made by pandoc from `text` (cached by content)."""
+    key = hashlib.sha256(f"{reference.name}\0{shift_headings}\0{PANDOC_FORMAT}\0{text}".encode()).hexdigest()[:24]
+    target = cache_dir / f"md-{key}.docx"
+    if target.exists():
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".docx", dir=cache_dir)
+    os.close(fd)
+    try:
+        pypandoc.convert_text(text, "docx", format=PANDOC_FORMAT, outputfile=tmp,
+                              extra_args=["--reference-doc", str(reference),
+                                          f"--shift-heading-level-by={shift_headings}"])
+        os.replace(tmp, target)
+    except (RuntimeError, OSError) as exc:
+        raise PipelineError(f"pandoc kunde inte konvertera en Markdown-text: {exc}") from exc
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+def _atomic_bytes(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)

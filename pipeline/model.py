@@ -1,0 +1,283 @@
+"""Model stage: typed, validated shapes of the source files (unknown keys are errors).
+
+Field names are English; the aliases are the Swedish keys users write in `sources/`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+_ILLEGAL_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+
+
+def _clean_text(value: object) -> object:
+    """Refuse characters that cannot be stored in a Word document."""
+    if isinstance(value, str):
+        bad = _ILLEGAL_CONTROL.search(value)
+        if bad:
+            raise ValueError(f"otillåtet kontrolltecken U+{ord(bad.group()):04X} "
+                             f"på position {bad.start() + 1}; ta bort det")
+        value = value.strip()
+        if not value:
+            raise ValueError("texten är tom")
+    return value
+
+
+def _as_paragraphs(value: object) -> object:
+    """Accept a single string where a list of paragraphs is expected."""
+    return [value] if isinstance(value, str) else value
+
+
+def _as_time(value: object) -> object:
+    """Accept "13:00", "13.00" and YAML 1.1's sexagesimal integer (unquoted 13:00 = 780)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and 0 <= value < 24 * 60:
+        return dt.time(value // 60, value % 60)
+    if isinstance(value, str) and re.fullmatch(r"\d{1,2}[.:]\d{2}", value.strip()):
+        hour, minute = re.split(r"[.:]", value.strip())
+        if int(hour) < 24 and int(minute) < 60:
+            return dt.time(int(hour), int(minute))
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_clean_text)]
+Paragraphs = Annotated[list[Text], BeforeValidator(_as_paragraphs), Field(min_length=1)]
+Time = Annotated[dt.time, BeforeValidator(_as_time)]
+Weekday = Literal["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False,
+                              str_strip_whitespace=True)
+
+
+# --- shared data (sources/gemensamt) -------------------------------------------------
+
+class Municipality(Model):
+    name: Text = Field(alias="namn")
+    official_name: Text = Field(alias="kommunnamn")
+
+
+class MunicipalitiesFile(Model):
+    municipalities: list[Municipality] = Field(alias="kommuner", min_length=1)
+
+
+class Network(Model):
+    id: Text = Field(alias="id")
+    name: Text = Field(alias="namn")
+    short_name: Text | None = Field(None, alias="kortnamn")
+    responsibility: Text = Field(alias="ansvarar_for")
+
+
+class NetworksFile(Model):
+    networks: list[Network] = Field(alias="natverk", min_length=1)
+
+
+# --- plan.yaml ------------------------------------------------------------------------
+
+ChapterContent = Literal["mål", "kansliet", "organisation", "kalendarium", "budget"]
+
+
+class Chapter(Model):
+    title: Text = Field(alias="rubrik")
+    text: Text | None = Field(None, alias="text")
+    content: ChapterContent | None = Field(None, alias="innehåll")
+
+
+class Appendix(Model):
+    title: Text = Field(alias="rubrik")
+    text: Text | None = Field(None, alias="text")
+    content: Literal["kommunikationsplan"] | None = Field(None, alias="innehåll")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "Appendix":
+        if (self.text is None) == (self.content is None):
+            raise ValueError("en bilaga ska ha antingen 'text' (en Markdown-fil) eller 'innehåll'")
+        return self
+
+
+class Plan(Model):
+    title: Text = Field(alias="titel")
+    year: int = Field(alias="år", ge=2000, le=2100)
+    organisation: Text = Field(alias="organisation")
+    date: dt.date = Field(alias="datum")
+    status: Literal["utkast", "beslutad"] = Field(alias="status")
+    version: int | None = Field(None, alias="version", ge=1)
+    decided_on: dt.date | None = Field(None, alias="beslutsdatum")
+    chapters: list[Chapter] = Field(alias="kapitel", min_length=1)
+    appendices: list[Appendix] = Field(default_factory=list, alias="bilagor")
+
+    @model_validator(mode="after")
+    def _status_fields(self) -> "Plan":
+        if self.status == "utkast" and self.version is None:
+            raise ValueError("ett utkast ska ha 'version: N'")
+        if self.status == "utkast" and self.decided_on is not None:
+            raise ValueError("ett utkast kan inte ha 'beslutsdatum'; ändra status till beslutad")
+        if self.status == "beslutad" and self.decided_on is None:
+            raise ValueError("en beslutad plan ska ha 'beslutsdatum: ÅÅÅÅ-MM-DD'")
+        if self.status == "beslutad" and self.version is not None:
+            raise ValueError("en beslutad plan har ingen 'version'; ta bort den")
+        return self
+
+
+# --- mal.yaml and kansliet.yaml -------------------------------------------------------
+
+class Footnote(Model):
+    mark: Text = Field(alias="tecken")
+    text: Text = Field(alias="text")
+
+
+class Activity(Model):
+    activity: Text = Field(alias="aktivitet")
+    comment: list[Text] = Field(default_factory=list, alias="kommentar")
+    appendix_item: int | None = Field(None, alias="bilaga1")
+    mark: Text | None = Field(None, alias="fotnot")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _comment_paragraphs(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("kommentar"), str):
+            data = {**data, "kommentar": [data["kommentar"]]}
+        return data
+
+
+class Goal(Model):
+    level: Text = Field(alias="nivå")
+    name: Text = Field(alias="namn")
+    heading: Text | None = Field(None, alias="rubrik")
+    statement: Text | None = Field(None, alias="formulering")
+    responsible: Text | None = Field(None, alias="ansvar")
+    activities: list[Activity] = Field(default_factory=list, alias="aktiviteter")
+    footnotes: list[Footnote] = Field(default_factory=list, alias="fotnoter")
+    goals: list["Goal"] = Field(default_factory=list, alias="mål")
+
+
+class FocusArea(Model):
+    name: Text = Field(alias="namn")
+    heading: Text | None = Field(None, alias="rubrik")
+    goals: list[Goal] = Field(default_factory=list, alias="mål")
+
+
+class GoalsFile(Model):
+    vision: Text = Field(alias="vision")
+    levels: list[Text] = Field(alias="nivåer", min_length=1)
+    focus_areas: list[FocusArea] = Field(alias="fokusområden", min_length=1)
+
+
+class SecretariatFile(Model):
+    activities: list[Activity] = Field(alias="aktiviteter", min_length=1)
+
+
+# --- organisation.yaml ----------------------------------------------------------------
+
+class Committee(Model):
+    chair: Text = Field(alias="ordförande")
+    vice_chair: Text = Field(alias="vice_ordförande")
+
+
+class Person(Model):
+    name: Text = Field(alias="namn")
+    municipality: Text = Field(alias="kommun")
+
+
+class ManagementGroup(Model):
+    chair: Person = Field(alias="ordförande")
+
+
+class OrganisationFile(Model):
+    committee: Committee = Field(alias="samarbetskommittén")
+    management: ManagementGroup = Field(alias="ledningsgruppen")
+
+
+# --- kalendarium.yaml -----------------------------------------------------------------
+
+class Meeting(Model):
+    date: dt.date = Field(alias="datum")
+    end_date: dt.date | None = Field(None, alias="slutdatum")
+    start: Time | None = Field(None, alias="start")
+    end: Time | None = Field(None, alias="slut")
+    description: Text | None = Field(None, alias="beskrivning")
+    place: Text | None = Field(None, alias="plats")
+    note: Text | None = Field(None, alias="notering")
+
+
+class Body(Model):
+    name: Text = Field(alias="namn")
+    weekday: Weekday = Field(alias="veckodag")
+    start: Time = Field(alias="start")
+    end: Time = Field(alias="slut")
+    place: Text | None = Field(None, alias="plats")
+    meetings: list[Meeting] = Field(alias="möten", min_length=1)
+
+
+class CalendarFile(Model):
+    bodies: list[Body] = Field(alias="organ", min_length=1)
+
+
+# --- budget.yaml ----------------------------------------------------------------------
+
+class FeeDecision(Model):
+    body: Text = Field(alias="organ")
+    date: dt.date = Field(alias="datum")
+
+
+class Population(Model):
+    count: int = Field(alias="antal", gt=0)
+    date: dt.date = Field(alias="datum")
+
+
+class BudgetLine(Model):
+    label: Text = Field(alias="post")
+    amount: int = Field(alias="belopp", ge=0)
+    approximate: bool = Field(False, alias="ca")
+    mark: Text | None = Field(None, alias="fotnot")
+    from_fees: bool = Field(False, alias="avgifter")
+
+
+class BudgetSection(Model):
+    lines: list[BudgetLine] = Field(alias="poster", min_length=1)
+    total: int = Field(alias="summa", ge=0)
+
+
+class BudgetFile(Model):
+    fee_per_inhabitant: int = Field(alias="avgift_per_invånare", gt=0)
+    fee_decision: FeeDecision = Field(alias="avgiftsbeslut")
+    population: Population = Field(alias="invånare")
+    revenue: BudgetSection = Field(alias="intäkter")
+    costs: BudgetSection = Field(alias="kostnader")
+    footnotes: list[Footnote] = Field(default_factory=list, alias="fotnoter")
+
+
+# --- kommunikationsplan.yaml (Bilaga 1) -----------------------------------------------
+
+class CommSection(Model):
+    heading: Text = Field(alias="rubrik")
+    text: Paragraphs = Field(alias="text")
+
+
+class CommItem(Model):
+    number: int = Field(alias="nr", ge=1)
+    activity: Paragraphs = Field(alias="aktivitet")
+    when: Paragraphs = Field(alias="när")
+    cost: Paragraphs = Field(alias="kostnad")
+    footnotes: list[int] = Field(default_factory=list, alias="fotnoter")
+    years: list[int] = Field(default_factory=list, alias="år")
+
+
+class NumberedFootnote(Model):
+    number: int = Field(alias="nr", ge=1)
+    text: Text = Field(alias="text")
+
+
+class CommPlanFile(Model):
+    sections: list[CommSection] = Field(default_factory=list, alias="avsnitt")
+    cost_footnote: int | None = Field(None, alias="fotnot_kostnad")
+    items: list[CommItem] = Field(alias="aktiviteter", min_length=1)
+    footnotes: list[NumberedFootnote] = Field(default_factory=list, alias="fotnoter")

@@ -1,0 +1,96 @@
+"""Render stage: the Word template filled with the context, appendices appended, properties set.
+
+Returns the DOCX as bytes; the writer stage is the only code that touches the output folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docxcompose.composer import Composer
+from docxtpl import DocxTemplate
+from jinja2 import TemplateError as JinjaTemplateError
+
+from .context import Markdown
+from .errors import TemplateError
+from .markdown import inline_richtext, markdown_to_docx, reference_doc
+
+# Fixed zip timestamp: two builds of the same sources give the same bytes.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def render_docx(context: dict[str, Any], template: Path, appendices: list[dict[str, Any]],
+                properties: dict[str, Any], cache_dir: Path) -> bytes:
+    """Return the finished DOCX: template rendered, text appendices appended, properties set."""
+    reference = reference_doc(template, cache_dir)
+    tpl = DocxTemplate(str(template))
+    resolved = _resolve_markdown(context, tpl, reference, cache_dir)
+    try:
+        tpl.render(resolved, autoescape=True)
+    except JinjaTemplateError as exc:
+        where = getattr(exc, "docx_context", None)
+        hint = f" Omgivande malltext: {' '.join(where)}" if where else ""
+        raise TemplateError(template, f"mallen kunde inte fyllas i: {exc}.{hint}") from exc
+    document = tpl.docx
+    if appendices:
+        composer = Composer(document)
+        for appendix in appendices:
+            heading = document.add_paragraph(f"Bilaga {appendix['nr']} {appendix['rubrik']}",
+                                             style="Heading 1")
+            heading.paragraph_format.page_break_before = True
+            path = markdown_to_docx(appendix["text"], reference, cache_dir)
+            composer.append(Document(str(path)))
+        document = composer.doc
+    _set_properties(document, properties)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return normalise_zip(buffer.getvalue())
+
+
+def _resolve_markdown(value: Any, tpl: DocxTemplate, reference: Path, cache_dir: Path) -> Any:
+    """Return a copy of the context with Markdown markers turned into RichText and Subdocs."""
+    if isinstance(value, Markdown):
+        if value.block:
+            return tpl.new_subdoc(str(markdown_to_docx(value.text, reference, cache_dir)))
+        return inline_richtext(value.text)
+    if isinstance(value, dict):
+        return {k: _resolve_markdown(v, tpl, reference, cache_dir) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve_markdown(v, tpl, reference, cache_dir) for v in value]
+    return value
+
+
+def _set_properties(document: Any, props: dict[str, Any]) -> None:
+    core = document.core_properties
+    core.title = props["title"]
+    core.subject = props["subject"]
+    core.author = props["author"]
+    core.last_modified_by = props["author"]
+    core.language = "sv-SE"
+    core.keywords = props.get("keywords", "")
+    core.comments = ""
+    core.category = props.get("category", "")
+    core.revision = 1
+    stamp = dt.datetime.combine(props["date"], dt.time(0, 0))
+    core.created = stamp
+    core.modified = stamp
+    core.last_printed = stamp
+
+
+def normalise_zip(data: bytes) -> bytes:
+    """Return the DOCX re-zipped with fixed timestamps and member order."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        names = src.namelist()
+        first = [n for n in names if n == "[Content_Types].xml"]
+        for name in first + [n for n in names if n != "[Content_Types].xml"]:
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, src.read(name))
+    return out.getvalue()

@@ -1,0 +1,179 @@
+"""Read stage: turn source files into plain data, remembering the line of every key.
+
+Every failure here becomes a `Problem` (file, line, Swedish message); nothing raises
+past `read_yaml`/`read_text` for bad input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem
+
+MAX_SOURCE_BYTES = 5_000_000
+MAX_NODES = 200_000
+MAX_DEPTH = 60
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class SourceFile:
+    """Parsed YAML with a line number for every key path (1-based)."""
+
+    display: str
+    data: Any
+    lines: dict[Loc, int] = field(default_factory=dict)
+
+    def line_of(self, loc: Loc) -> int | None:
+        """Return the line of the deepest part of `loc` that exists in the file."""
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(tuple(loc[:end]))
+            if line is not None:
+                return line
+        return None
+
+
+def format_loc(loc: Loc) -> str:
+    """Return a key path as users write it: `kostnader[2].belopp`."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def display_path(path: Path, root: Path) -> str:
+    """Return `path` relative to the project root when possible (as users see it)."""
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_text(path: Path, display: str, problems: list[Problem]) -> str | None:
+    """Return the UTF-8 text of a file, or None after recording why it cannot be read."""
+    if not path.exists():
+        problems.append(Problem(display, "filen saknas."))
+        return None
+    if path.is_dir():
+        problems.append(Problem(display, "är en mapp, men här ska det vara en fil."))
+        return None
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(display, f"filen kan inte läsas ({exc.strerror})."))
+        return None
+    if len(raw) > MAX_SOURCE_BYTES:
+        problems.append(Problem(display, f"filen är för stor ({len(raw)} byte, högst {MAX_SOURCE_BYTES})."))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(Problem(display, "filen är inte sparad som UTF-8 (ogiltig byte "
+                                f"0x{raw[exc.start]:02x}); spara den som UTF-8.", line=line))
+        return None
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        problems.append(Problem(display, "filen är tom."))
+        return None
+    return text
+
+
+def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile | None:
+    """Return the parsed YAML file, or None after recording every problem found."""
+    text = read_text(path, display, problems)
+    if text is None:
+        return None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            problems.append(Problem(display, "filen innehåller inga uppgifter."))
+            return None
+        lines: dict[Loc, int] = {}
+        own = len(problems)
+        _index_node(node, (), lines, display, problems, [0])
+        if len(problems) > own:
+            return None
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problems.append(Problem(display, f"YAML-syntaxfel: {_swedish_yaml_problem(exc)}",
+                                line=mark.line + 1 if mark else None,
+                                column=mark.column + 1 if mark else None))
+        return None
+    except yaml.YAMLError as exc:
+        problems.append(Problem(display, f"YAML-syntaxfel: {exc}"))
+        return None
+    except RecursionError:
+        problems.append(Problem(display, "strukturen är för djupt nästlad."))
+        return None
+    finally:
+        loader.dispose()
+    return SourceFile(display, data, lines)
+
+
+def _index_node(node: yaml.Node, loc: Loc, lines: dict[Loc, int], display: str,
+                problems: list[Problem], count: list[int]) -> None:
+    """Record the line of every key path below `node`; flag duplicates and explosions."""
+    count[0] += 1
+    if count[0] > MAX_NODES or len(loc) > MAX_DEPTH:
+        if count[0] == MAX_NODES + 1 or len(loc) == MAX_DEPTH + 1:
+            problems.append(Problem(display, "strukturen är för stor eller för djupt nästlad "
+                                    "(kontrollera alias och ankare, & och *).",
+                                    line=node.start_mark.line + 1, key=format_loc(loc)))
+        count[0] = MAX_NODES + 2
+        return
+    lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(Problem(display, "en nyckel måste vara en enkel text.",
+                                        line=key_node.start_mark.line + 1, key=format_loc(loc)))
+                continue
+            key = key_node.value
+            if key == "<<":
+                problems.append(Problem(display, "sammanslagning med '<<' stöds inte; skriv ut nycklarna.",
+                                        line=key_node.start_mark.line + 1, key=format_loc(loc)))
+                continue
+            if key in seen:
+                problems.append(Problem(display, f"nyckeln '{key}' förekommer två gånger "
+                                        f"(första gången på rad {seen[key]}).",
+                                        line=key_node.start_mark.line + 1, key=format_loc(loc + (key,))))
+                continue
+            seen[key] = key_node.start_mark.line + 1
+            lines[loc + (key,)] = key_node.start_mark.line + 1
+            _index_node(value_node, loc + (key,), lines, display, problems, count)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_node(item, loc + (i,), lines, display, problems, count)
+
+
+_YAML_PROBLEMS = {
+    "mapping values are not allowed here": "kolon på fel ställe (sätt texten inom citattecken om den innehåller ': ')",
+    "could not find expected ':'": "kolon saknas efter nyckeln",
+    "found character '\\t' that cannot start any token": "tabbtecken är inte tillåtet för indrag; använd mellanslag",
+    "found undefined alias": "aliaset (*namn) saknar motsvarande ankare (&namn)",
+    "expected <block end>, but found '-'": "listpunkten har fel indrag",
+    "did not find expected key": "indraget stämmer inte (en nyckel eller listpunkt står fel)",
+    "found unexpected end of stream": "filen tar slut mitt i ett värde (saknas ett citattecken?)",
+    "expected a single document in the stream": "filen får bara innehålla ett dokument (ta bort '---')",
+}
+
+
+def _swedish_yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    """Return a Swedish description of a YAML syntax error, keeping the original as a hint."""
+    problem = (exc.problem or exc.context or "okänt fel").strip()
+    for english, swedish in _YAML_PROBLEMS.items():
+        if problem.startswith(english):
+            return swedish
+    return f"ogiltig YAML ({problem})"

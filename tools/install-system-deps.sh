@@ -1,0 +1,27 @@
+#!/bin/sh
+# Installera de Debian-paket som pipelinen behöver (LibreOffice, python3-uno, poppler, Graphviz, typsnitt).
+# Körs av make vid behov. Kräver root för apt-get; annars skrivs kommandot ut.
+set -eu
+PACKAGES="libreoffice-writer-nogui python3-uno poppler-utils graphviz fonts-crosextra-carlito fonts-liberation2 fonts-dejavu-core"
+
+missing=""
+command -v soffice >/dev/null 2>&1 || missing="yes"
+/usr/bin/python3 -c "import uno" >/dev/null 2>&1 || missing="yes"
+command -v pdftotext >/dev/null 2>&1 || missing="yes"
+command -v dot >/dev/null 2>&1 || missing="yes"
+fc-list 2>/dev/null | grep -qi carlito || missing="yes"
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installerar LibreOffice och övriga systempaket (första gången, tar några minuter) ..."
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null
+    echo "Systempaketen är installerade."
+else
+    echo "LibreOffice eller andra systempaket saknas. Installera dem som administratör:" >&2
+    echo "  sudo apt-get install --no-install-recommends $PACKAGES" >&2
+    echo "DOCX kan byggas ändå (make docx-ÅR); PDF kräver LibreOffice." >&2
+    exit 2
+fi
