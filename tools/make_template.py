@@ -323,6 +323,9 @@ def patch_styles(xml: str) -> str:
     for level, size in ((1, 32), (2, 26), (3, 24), (4, 22)):
         xml = re.sub(rf'(<w:style w:type="paragraph" w:styleId="Heading{level}">.*?<w:rPr>)',
                      rf'\1<w:color w:val="{COLOR}"/>', xml, count=1, flags=re.S)
+    # Title and subtitle left-aligned like the rest of the title page.
+    xml = re.sub(r'(<w:style w:type="paragraph" w:styleId="(?:Title|Subtitle)">.*?)<w:jc w:val="center" />',
+                 r'\1', xml, flags=re.S)
     for style_id in ("Header", "Footer", "TOC1", "TOC2", "TOC3", "Emphasis", "Strong"):
         xml = re.sub(rf'<w:style [^>]*w:styleId="{style_id}".*?</w:style>', "", xml, flags=re.S)
     return xml.replace("</w:styles>", "".join(NEW_STYLES + CHAR_STYLES) + TABLE_STYLE + "</w:styles>")

@@ -1,0 +1,63 @@
+"""Normalise stage: make LibreOffice's PDF reproducible and its metadata the plan's own.
+
+LibreOffice stamps the conversion time into /Info, the XMP packet and the sRGB colour profile,
+and derives /ID from the time. Here they become the plan's date and a content hash, so the
+same sources give the same bytes; title, author, subject and language are asserted as well.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pikepdf
+
+from . import model as m
+from .errors import ConversionError
+
+ICC_DATE = slice(24, 36)  # dateTimeNumber in the ICC profile header
+
+
+def normalise_pdf(data: bytes, plan: m.Plan) -> bytes:
+    """Return the PDF with fixed dates, deterministic /ID and the plan's metadata."""
+    stamp = dt.datetime.combine(plan.date, dt.time(0, 0), tzinfo=dt.timezone.utc)
+    try:
+        pdf = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PdfError as exc:
+        raise ConversionError(f"LibreOffice skrev en trasig PDF ({exc}).") from exc
+    with pdf:
+        pdf_date = stamp.strftime("D:%Y%m%d%H%M%SZ")
+        pdf.docinfo["/CreationDate"] = pdf_date
+        pdf.docinfo["/ModDate"] = pdf_date
+        pdf.docinfo["/Title"] = plan.title
+        pdf.docinfo["/Author"] = plan.organisation
+        pdf.docinfo["/Subject"] = f"Verksamhetsplan och budget {plan.year}"
+        pdf.Root.Lang = pikepdf.String("sv-SE")
+        if "/DocChecksum" in pdf.trailer:  # LibreOffice's checksum of the time-stamped file
+            del pdf.trailer["/DocChecksum"]
+        if "/ID" in pdf.trailer:  # LibreOffice derives it from the time; rebuilt from content below
+            del pdf.trailer["/ID"]
+        iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+            xmp["xmp:CreateDate"] = iso
+            xmp["xmp:ModifyDate"] = iso
+            xmp["xmp:MetadataDate"] = iso
+            xmp["dc:title"] = plan.title
+            xmp["dc:language"] = ["sv-SE"]
+        for intent in pdf.Root.get("/OutputIntents", []):
+            profile = intent.get("/DestOutputProfile")
+            if profile is None:
+                continue
+            icc = bytearray(profile.read_bytes())
+            if len(icc) >= 128:
+                icc[ICC_DATE] = _icc_date(stamp)
+                profile.write(bytes(icc))
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True, compress_streams=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+    return out.getvalue()
+
+
+def _icc_date(stamp: dt.datetime) -> bytes:
+    fields = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    return b"".join(v.to_bytes(2, "big") for v in fields)
