@@ -92,6 +92,12 @@ def load_plan(root: Path, year: int | str) -> PlanSources:
             if appendix.text:
                 texts[appendix.text] = _load_markdown(root, root / "sources", appendix.text,
                                                       files["plan"], ("bilagor", i, "text"), problems)
+    if plan is None:
+        # plan.yaml is broken: still validate every content file present, so that all
+        # problems are reported in one run.
+        for key, (filename, cls) in CONTENT_FILES.items():
+            if (base / filename).exists():
+                load(filename.removesuffix(".yaml"), base / filename, cls)
     if problems or plan is None or municipalities is None or networks is None \
             or any(v is None for v in content.values()):
         raise SourceErrors(problems)

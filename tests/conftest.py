@@ -1,0 +1,57 @@
+"""Shared fixtures: the project root, a scratch copy of the project, one real build of 2024."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.pdf import libreoffice_status
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def copy_project(target: Path) -> Path:
+    """Copy sources/ and templates/ to `target` (a project root for --root)."""
+    shutil.copytree(ROOT / "sources", target / "sources")
+    shutil.copytree(ROOT / "templates", target / "templates")
+    return target
+
+
+def run_cli(*args: str, root: Path = ROOT, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run `python -m pipeline --root ROOT ARGS` as a user would, capturing output."""
+    return subprocess.run([sys.executable, "-m", "pipeline", "--root", str(root), *args],
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "projekt")
+
+
+needs_libreoffice = pytest.mark.skipif(libreoffice_status() is not None,
+                                       reason=f"LibreOffice saknas: {libreoffice_status()}")
+
+
+@pytest.fixture(scope="session")
+def build_2024(tmp_path_factory) -> tuple[Path, Path]:
+    """Build the 2024 plan (DOCX and PDF) once for the session; return both paths."""
+    if libreoffice_status() is not None:
+        pytest.skip(f"LibreOffice saknas: {libreoffice_status()}")
+    out = tmp_path_factory.mktemp("bygge")
+    result = run_cli("build", "2024", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out / "verksamhetsplan-2024.docx", out / "verksamhetsplan-2024.pdf"
+
+
+@pytest.fixture(scope="session")
+def docx_2024(tmp_path_factory) -> Path:
+    """Build only the 2024 DOCX once for the session."""
+    out = tmp_path_factory.mktemp("docx")
+    result = run_cli("build", "2024", "--docx-only", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out / "verksamhetsplan-2024.docx"

@@ -1,0 +1,77 @@
+"""The command line as a user meets it: exit codes, one line per problem, never a traceback."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_cli
+
+AMOUNT = re.compile(r"^(\s*(?:belopp|summa|antal)):\s*(\d{4,})\s*$", re.M)
+
+
+def test_check_2024_exits_0():
+    result = run_cli("check", "2024")
+    assert result.returncode == 0, result.stderr
+    assert "sources/2024: allt stämmer." in result.stdout
+
+
+def _amount_lines(text: str) -> list[re.Match]:
+    return list(AMOUNT.finditer(text))
+
+
+@pytest.mark.parametrize("index", range(len(_amount_lines((ROOT / "sources/2024/budget.yaml").read_text("utf-8")))))
+def test_changing_any_budget_amount_by_1000_fails_naming_the_line(project, index):
+    path = project / "sources/2024/budget.yaml"
+    text = path.read_text(encoding="utf-8")
+    match = _amount_lines(text)[index]
+    changed = text[: match.start(2)] + str(int(match.group(2)) + 1000) + text[match.end(2):]
+    path.write_text(changed, encoding="utf-8")
+    result = run_cli("check", "2024", root=project)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert re.search(r"^sources/2024/budget\.yaml:\d+: ", result.stderr, re.M), result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(p.relative_to(ROOT / "sources").as_posix()
+                                        for p in (ROOT / "sources").rglob("*.yaml")))
+def test_broken_yaml_syntax_in_any_file_names_file_and_line(project, name):
+    path = project / "sources" / name
+    lines = path.read_text(encoding="utf-8").splitlines()
+    target = next(i for i, line in enumerate(lines) if re.match(r"^\s*[\wåäö_]+:\s*\S", line)
+                  and not line.lstrip().startswith("#"))
+    lines[target] = lines[target].replace(":", ": [", 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_cli("check", "2024", root=project)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert re.search(rf"^sources/{re.escape(name)}:\d+:\d+: YAML-syntaxfel", result.stderr, re.M), result.stderr
+
+
+def test_errors_end_with_a_count_and_exit_1(project):
+    (project / "sources/2024/plan.yaml").write_text("titel: [\n", encoding="utf-8")
+    result = run_cli("check", "2024", root=project)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == "1 fel i källfilerna."
+    assert result.stdout == ""
+
+
+def test_failed_check_writes_nothing_and_keeps_earlier_outputs(project, tmp_path):
+    out = tmp_path / "ut"
+    out.mkdir()
+    earlier = out / "verksamhetsplan-2024.docx"
+    earlier.write_bytes(b"tidigare version")
+    (project / "sources/2024/budget.yaml").write_text("avgift_per_invånare: [\n", encoding="utf-8")
+    result = run_cli("build", "2024", "--docx-only", "--out", str(out), root=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert earlier.read_bytes() == b"tidigare version"
+    assert sorted(p.name for p in out.iterdir()) == ["verksamhetsplan-2024.docx"]
+
+
+def test_unknown_year_is_a_clear_error():
+    result = run_cli("check", "1999")
+    assert result.returncode == 1
+    assert "sources/1999: mappen saknas" in result.stderr
+    assert "Traceback" not in result.stderr
