@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .checks import check_plan
+from .errors import ConversionError
 from .context import build_context
 from .load import PlanSources, load_plan
 from .render import render_docx
@@ -53,13 +54,14 @@ def build(root: Path, year: int | str, out_dir: Path | None = None, docx_only: b
         write_atomic(docx_path, data)
         yield f"Skrev {_show(docx_path, root)}"
         return
-    from .pdf import convert_to_pdf
     from .normalize import normalise_pdf
+    from .pdf import convert_to_pdf
     try:
         pdf = normalise_pdf(convert_to_pdf(data, soffice_url=soffice_url), sources.plan)
-    except Exception:
+    except ConversionError as exc:
+        # The DOCX is complete and valid: keep it, say plainly that the PDF is not updated.
         write_atomic(docx_path, data)
-        raise
+        raise ConversionError(f"Skrev {_show(docx_path, root)}, men ingen ny PDF: {exc}") from exc
     write_atomic(docx_path, data)
     write_atomic(pdf_path, pdf)
     yield f"Skrev {_show(docx_path, root)}"

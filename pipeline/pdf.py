@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 
 from .errors import ConversionError
@@ -29,11 +28,10 @@ class LibreOfficeMissing(ConversionError):
     """LibreOffice or its Python bridge is not installed."""
 
 
-@lru_cache(maxsize=1)
 def libreoffice_status() -> str | None:
     """Return None when LibreOffice can be used, else a Swedish reason."""
     soffice = os.environ.get("VP_SOFFICE") or shutil.which("soffice")
-    if not soffice:
+    if not soffice or not Path(soffice).exists():
         return "LibreOffice (soffice) är inte installerat."
     if not Path(UNO_PYTHON).exists():
         return f"{UNO_PYTHON} saknas (behövs för LibreOffice-bryggan python3-uno)."
@@ -64,7 +62,8 @@ def convert_many(documents: list[bytes], soffice_url: str | None = None,
             pairs += [str(source), str(source.with_suffix(".pdf"))]
         last_error = ""
         for attempt in (1, 2):
-            code, stderr = _run_helper(pairs, url, timeout)
+            profile = Path(work) / f"profil-{attempt}"
+            code, stderr = _run_helper(pairs, url, timeout, profile)
             if code == 0 and all(Path(p).exists() for p in pairs[1::2]):
                 return [Path(p).read_bytes() for p in pairs[1::2]]
             if code == "timeout":
@@ -77,9 +76,10 @@ def convert_many(documents: list[bytes], soffice_url: str | None = None,
         raise ConversionError(f"LibreOffice kunde inte skapa PDF (två försök): {last_error}")
 
 
-def _run_helper(pairs: list[str], url: str | None, timeout: float) -> tuple[int | str, str]:
+def _run_helper(pairs: list[str], url: str | None, timeout: float,
+                profile: Path) -> tuple[int | str, str]:
     """Run the UNO helper in its own process group; kill the whole group on timeout."""
-    args = [UNO_PYTHON, str(HELPER)]
+    args = [UNO_PYTHON, str(HELPER), "--profile", str(profile)]
     if url:
         args += ["--connect", url]
     soffice = os.environ.get("VP_SOFFICE")

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +84,17 @@ def _set_properties(document: Any, props: dict[str, Any]) -> None:
     core.last_printed = stamp
 
 
+def _stable_nsids(xml: bytes) -> bytes:
+    """Replace docxcompose's random list ids (w:nsid) by ids derived from abstractNumId."""
+    def fix(match: re.Match) -> bytes:
+        number = int(match.group(1))
+        return match.group(0)[: match.start(2) - match.start(0)] + \
+            f"{zlib.crc32(f'nsid-{number}'.encode()):08X}".encode() + match.group(0)[match.end(2) - match.start(0):]
+    return re.sub(rb'<w:abstractNum [^>]*w:abstractNumId="(\d+)"[^>]*>\s*<w:nsid w:val="([0-9A-Fa-f]+)"', fix, xml)
+
+
 def normalise_zip(data: bytes) -> bytes:
-    """Return the DOCX re-zipped with fixed timestamps and member order."""
+    """Return the DOCX re-zipped with fixed timestamps, member order and list ids."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         names = src.namelist()
@@ -92,5 +103,8 @@ def normalise_zip(data: bytes) -> bytes:
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            dst.writestr(info, src.read(name))
+            blob = src.read(name)
+            if name == "word/numbering.xml":
+                blob = _stable_nsids(blob)
+            dst.writestr(info, blob)
     return out.getvalue()

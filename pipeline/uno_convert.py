@@ -85,6 +85,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--connect", default=None)
     parser.add_argument("--soffice", default=shutil.which("soffice") or "soffice")
+    parser.add_argument("--profile", default=None, help="folder for a private LibreOffice profile")
     parser.add_argument("files", nargs="+")
     args = parser.parse_args()
     if len(args.files) % 2:
@@ -99,7 +100,7 @@ def main():
             url = args.connect
             desktop = connect(url, deadline)
         else:
-            profile = tempfile.mkdtemp(prefix="vp-lo-profil-")
+            profile = args.profile or tempfile.mkdtemp(prefix="vp-lo-profil-")
             pipe = f"vp-{uuid.uuid4().hex}"
             url = f"pipe,name={pipe}"
             proc = subprocess.Popen(

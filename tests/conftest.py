@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -22,10 +23,12 @@ def copy_project(target: Path) -> Path:
     return target
 
 
-def run_cli(*args: str, root: Path = ROOT, timeout: float = 600) -> subprocess.CompletedProcess:
+def run_cli(*args: str, root: Path = ROOT, timeout: float = 600,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run `python -m pipeline --root ROOT ARGS` as a user would, capturing output."""
+    environment = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "pipeline", "--root", str(root), *args],
-                          capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=environment)
 
 
 @pytest.fixture

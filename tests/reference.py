@@ -72,11 +72,11 @@ def units(part: str) -> list[str]:
 
 def heading_units() -> list[str]:
     """Return the chapter and appendix headings of the reference, normalised."""
-    return ["1. Om verksamhetsplanen 2024", "2. Utvecklingsaktiviteter", "3. Kansliets uppdrag",
+    return [normalise(h) for h in ["1. Om verksamhetsplanen 2024", "2. Utvecklingsaktiviteter", "3. Kansliets uppdrag",
             "4. Organisation", "5. Kalendarium för möten", "6. Budget",
             "Bilaga 1 Aktivitetsplan - översikt av kommunikationsaktiviteter",
             "Bilaga 2 Samarbetskommitténs samarbetsavtal, 2010-08-18",
-            "Bilaga 3 Södertörns utvecklingsprogram 2023-2026, SUP 2040"]
+            "Bilaga 3 Södertörns utvecklingsprogram 2023-2026, SUP 2040"]]
 
 
 def missing_units(document_text: str, parts: list[str]) -> list[str]:

@@ -123,6 +123,7 @@ def body_xml() -> str:
     add(para("Bilageforteckning", "Bilaga {{ b.nr }}", '<w:r><w:tab/></w:r>', "{{ b.rubrik }}"))
     add(tag("{%p endfor %}"))
     add(tag("{%p endif %}"))
+    add(para("Normal", '<w:r><w:br w:type="page"/></w:r>'))
     # Chapters
     add(tag("{%p for kap in kapitel %}"))
     add(para("Heading1", "{{ kap.nr }}. {{ kap.rubrik }}"))
@@ -319,10 +320,14 @@ def patch_styles(xml: str) -> str:
     xml = re.sub(r'<w:lang [^>]*/>', '<w:lang w:val="sv-SE" w:eastAsia="sv-SE" w:bidi="ar-SA"/>', xml)
     xml = xml.replace('<w:sz w:val="24" />\n        <w:szCs w:val="24" />',
                       '<w:sz w:val="22" />\n        <w:szCs w:val="22" />', 1)
-    # Headings: keep with next, plan colour; Heading 1 larger with space before.
+    # Headings: the plan's colour and sizes (16/13/12/11 pt), bold for level 3 and 4.
     for level, size in ((1, 32), (2, 26), (3, 24), (4, 22)):
-        xml = re.sub(rf'(<w:style w:type="paragraph" w:styleId="Heading{level}">.*?<w:rPr>)',
-                     rf'\1<w:color w:val="{COLOR}"/>', xml, count=1, flags=re.S)
+        bold = "<w:b/><w:bCs/>" if level >= 3 else ""
+        rpr = (f'<w:rPr><w:rFonts w:asciiTheme="majorHAnsi" w:eastAsiaTheme="majorEastAsia" '
+               f'w:hAnsiTheme="majorHAnsi" w:cstheme="majorBidi"/>{bold}<w:color w:val="{COLOR}"/>'
+               f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/></w:rPr>')
+        xml = re.sub(rf'(<w:style w:type="paragraph" w:styleId="Heading{level}">.*?)<w:rPr>.*?</w:rPr>',
+                     lambda m: m.group(1) + rpr, xml, count=1, flags=re.S)
     # Title and subtitle left-aligned like the rest of the title page.
     xml = re.sub(r'(<w:style w:type="paragraph" w:styleId="(?:Title|Subtitle)">.*?)<w:jc w:val="center" />',
                  r'\1', xml, flags=re.S)

@@ -1,0 +1,222 @@
+"""The PDF made by the real LibreOffice: TOC page numbers, PDF/A and PDF/UA, fonts, text."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+import reference
+from conftest import ROOT, needs_libreoffice, run_cli
+from test_docx import paragraphs
+
+pytestmark = needs_libreoffice
+
+
+def pdf_pages(path: Path) -> list[str]:
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1]
+
+
+def toc_entries(pages: list[str]) -> list[tuple[str, int]]:
+    """Return (heading, page) from the table of contents (its dotted lines)."""
+    entries = []
+    for page in pages[:4]:
+        pending = ""
+        for line in page.splitlines():
+            line = line.strip()
+            match = re.match(r"^(.+?)\.{3,}\s*(\d+)$", line)
+            if match:
+                entries.append(((pending + " " + match.group(1)).strip(), int(match.group(2))))
+                pending = ""
+            elif line and line != "Innehållsförteckning":
+                pending = line  # an entry too long for one line continues on the next
+            else:
+                pending = ""
+    return entries
+
+
+def stands_on(page: str, heading: str) -> bool:
+    """Return whether `heading` is a line of `page`, or two consecutive lines of it."""
+    lines = [line.strip() for line in page.splitlines()]
+    joined = [f"{a}{b}" if a.endswith("-") else f"{a} {b}" for a, b in zip(lines, lines[1:])]
+    return heading in lines or heading in joined
+
+
+def test_toc_page_numbers_are_where_the_headings_stand(build_2024):
+    _, pdf = build_2024
+    pages = pdf_pages(pdf)
+    entries = toc_entries(pages)
+    assert len(entries) >= 40
+    toc_end = max(i for i, p in enumerate(pages[:4]) if re.search(r"\.{5,}\s*\d+", p))
+    for heading, number in entries:
+        found = [i + 1 for i, page in enumerate(pages) if i > toc_end
+                 and stands_on(page, heading)]
+        assert found, f"{heading!r} finns inte i dokumentet"
+        assert number == found[0], f"{heading!r}: innehållsförteckningen säger {number}, står på {found[0]}"
+
+
+def test_toc_lists_every_heading_1(build_2024):
+    docx_path, pdf = build_2024
+    listed = {reference.normalise(h) for h, _ in toc_entries(pdf_pages(pdf))}
+    for style, text in paragraphs(docx_path):
+        if style == "Heading 1":
+            assert reference.normalise(text) in listed
+
+
+def test_page_x_of_y_on_every_page_after_the_title(build_2024):
+    _, pdf = build_2024
+    pages = pdf_pages(pdf)
+    total = len(pages)
+    assert total > 10
+    for number, page in enumerate(pages[1:], start=2):
+        assert f"Sida {number} av {total}" in page, f"sidan {number}"
+
+
+def test_pdfa_pdfua_metadata_and_tagging(build_2024):
+    _, path = build_2024
+    with pikepdf.open(path) as pdf:
+        assert str(pdf.Root.Lang) == "sv-SE"
+        assert bool(pdf.Root.MarkInfo.Marked) is True
+        assert "/StructTreeRoot" in pdf.Root
+        assert bool(pdf.Root.ViewerPreferences.DisplayDocTitle) is True
+        info = pdf.docinfo
+        assert str(info.Title) == "Verksamhetsplan och budget 2024"
+        assert str(info.Author) == "Södertörnskommunernas samarbetskommitté"
+        assert str(info.Subject) == "Verksamhetsplan och budget 2024"
+        assert str(info.CreationDate).startswith("D:20240116")
+        meta = pdf.open_metadata()
+        assert meta["pdfaid:part"] == "2" and meta["pdfaid:conformance"] == "B"
+        assert meta["pdfuaid:part"] == "1"
+        assert meta["dc:title"] == "Verksamhetsplan och budget 2024"
+        assert meta["xmp:CreateDate"].startswith("2024-01-16")
+        assert "/OutputIntents" in pdf.Root
+
+
+def test_a_bookmark_for_every_heading(build_2024):
+    docx_path, path = build_2024
+    headings = [t for s, t in paragraphs(docx_path) if re.fullmatch(r"Heading [1-3]", s)]
+    with pikepdf.open(path) as pdf:
+        with pdf.open_outline() as outline:
+            titles = []
+
+            def walk(items):
+                for item in items:
+                    titles.append(item.title)
+                    walk(item.children)
+            walk(outline.root)
+    assert len(titles) >= len(headings)
+    for heading in headings:
+        assert heading in titles
+
+
+def test_every_font_is_embedded(build_2024):
+    _, pdf = build_2024
+    out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    rows = out.splitlines()[2:]
+    assert rows
+    for row in rows:
+        assert row.split()[-5] == "yes", row
+
+
+def test_reference_text_is_in_the_pdf(build_2024):
+    _, pdf = build_2024
+    text = "\n".join(pdf_pages(pdf))
+    text = re.sub(r"-\n(?=[a-zåäö])", "", text)  # words hyphenated at a line end
+    parts = ["chapters", "bilaga1", "bilaga2", "bilaga3"]
+    units = [u for p in parts for u in reference.units(p)]
+    missing = reference.missing_units(text, parts)
+    # Table cells wrap inside the cell, so pdftotext interleaves columns: sentences that span
+    # a cell's lines may be split. Words must all be there; whole units nearly all.
+    assert len(missing) / len(units) < 0.1, missing
+    words = set(re.findall(r"\w+", reference.normalise(text)))
+    ref_words = [w for u in units for w in re.findall(r"\w+", u)]
+    assert sum(w in words for w in ref_words) / len(ref_words) > 0.99
+
+
+def test_two_builds_are_byte_identical(build_2024, tmp_path):
+    _, pdf = build_2024
+    result = run_cli("build", "2024", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "verksamhetsplan-2024.pdf").read_bytes() == pdf.read_bytes()
+
+
+def test_two_builds_at_the_same_time(tmp_path):
+    procs = [subprocess.Popen([sys.executable, "-m", "pipeline", "build", "2024", "--out", str(tmp_path / str(i))],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i in range(2)]
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    first, second = (tmp_path / str(i) / "verksamhetsplan-2024.pdf" for i in range(2))
+    assert first.read_bytes() == second.read_bytes()
+
+
+def _fake_soffice(tmp_path: Path, body: str) -> Path:
+    script = tmp_path / "soffice"
+    script.write_text("#!/bin/sh\n" + body + "\n", encoding="utf-8")
+    script.chmod(0o755)
+    return script
+
+
+def test_a_crash_is_retried_once(tmp_path):
+    real = shutil.which("soffice")
+    counter = tmp_path / "starter"
+    fake = _fake_soffice(tmp_path, f'echo x >> {counter}\n'
+                                   f'if [ "$(wc -l < {counter})" -eq 1 ]; then exit 134; fi\n'
+                                   f'exec {real} "$@"')
+    result = run_cli("build", "2024", "--out", str(tmp_path / "ut"), env={"VP_SOFFICE": str(fake)})
+    assert result.returncode == 0, result.stderr
+    assert counter.read_text().count("x") == 2
+    assert (tmp_path / "ut" / "verksamhetsplan-2024.pdf").exists()
+
+
+def test_a_crash_twice_is_a_clear_error_and_the_docx_is_kept(tmp_path):
+    fake = _fake_soffice(tmp_path, "exit 134")
+    result = run_cli("build", "2024", "--out", str(tmp_path / "ut"), env={"VP_SOFFICE": str(fake)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "LibreOffice kunde inte skapa PDF (två försök)" in result.stderr
+    assert (tmp_path / "ut" / "verksamhetsplan-2024.docx").exists()
+    assert not (tmp_path / "ut" / "verksamhetsplan-2024.pdf").exists()
+
+
+def test_a_hanging_libreoffice_is_killed_after_the_timeout(tmp_path):
+    fake = _fake_soffice(tmp_path, "sleep 600")
+    started = time.monotonic()
+    result = run_cli("build", "2024", "--out", str(tmp_path / "ut"),
+                     env={"VP_SOFFICE": str(fake), "VP_LO_TIMEOUT": "5"})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "svarade inte inom 5 sekunder och stoppades" in result.stderr
+    assert time.monotonic() - started < 60
+    leftover = subprocess.run(["pgrep", "-f", f"{tmp_path}/soffice"], capture_output=True, text=True)
+    assert leftover.stdout.strip() == ""
+
+
+def test_missing_libreoffice_still_builds_the_docx(tmp_path):
+    result = run_cli("build", "2024", "--out", str(tmp_path), env={"VP_SOFFICE": str(tmp_path / "saknas")})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "ingen ny PDF" in result.stderr and "apt-get install" in result.stderr
+    assert (tmp_path / "verksamhetsplan-2024.docx").exists()
+
+
+def test_a_running_libreoffice_is_used_when_pointed_at(tmp_path):
+    port = 20000 + (int(time.time() * 1000) % 20000)
+    server = subprocess.Popen([shutil.which("soffice"), "--headless", "--norestore", "--nologo",
+                               f"-env:UserInstallation=file://{tmp_path}/serverprofil",
+                               f"--accept=socket,host=127.0.0.1,port={port};urp;"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        result = run_cli("build", "2024", "--out", str(tmp_path / "ut"),
+                         "--soffice-url", f"socket,host=127.0.0.1,port={port}")
+        assert result.returncode == 0, result.stderr
+        assert server.poll() is None  # still running: the pipeline does not stop a server it did not start
+        with pikepdf.open(tmp_path / "ut" / "verksamhetsplan-2024.pdf") as pdf:
+            assert str(pdf.Root.Lang) == "sv-SE"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
