@@ -10,7 +10,9 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT.parent / "shared" / "reference" / "verksamhetsplan-2024.txt"
+# A copy of ../shared/reference/verksamhetsplan-2024.txt (the decided plan, as transcribed),
+# kept in the repository so the tests run wherever the project is cloned.
+REFERENCE = Path(__file__).resolve().parent / "data" / "referens-verksamhetsplan-2024.txt"
 
 SIGNATURE_NAMES = re.compile(r"^\*[^*]+\*\s*$")
 DEBRIS = {"✓", "W", "*[Handwritten signatures]*", "....."}
