@@ -11,6 +11,7 @@ from pathlib import Path
 from .checks import check_plan
 from .errors import ConversionError
 from .context import build_context
+from .figures import Figure, build_graph, referenced_figures, render_figure
 from .load import PlanSources, load_plan
 from .render import render_docx
 from .templates import lint_template
@@ -40,8 +41,15 @@ def make_docx(root: Path, sources: PlanSources, template: Path | None = None) ->
                   "author": plan.organisation, "date": plan.date,
                   "keywords": f"verksamhetsplan; budget; Södertörn; {plan.year}",
                   "category": "Beslutad" if plan.status == "beslutad" else f"Utkast {plan.version}"}
-    return render_docx(build_context(sources), template, appendices, properties,
-                       root / "build" / ".cache")
+    cache = root / "build" / ".cache"
+    return render_docx(build_context(sources), template, appendices, properties, cache,
+                       make_figures(sources, cache))
+
+
+def make_figures(sources: PlanSources, cache: Path) -> dict[str, Figure]:
+    """Return every figure the plan's texts refer to, rendered."""
+    names = {name for text in sources.texts.values() for _, name in referenced_figures(text)}
+    return {name: render_figure(build_graph(name, sources), cache) for name in sorted(names)}
 
 
 def build(root: Path, year: int | str, out_dir: Path | None = None, docx_only: bool = False,

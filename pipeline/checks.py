@@ -32,8 +32,24 @@ def check_plan(sources: PlanSources) -> None:
                                           content["kansliet"].activities)
     if "kommunikationsplan" in content:
         problems += check_comm_plan(sources, content["kommunikationsplan"])
+    problems += check_figures(sources)
     if problems:
         raise SourceErrors(problems)
+
+
+def check_figures(s: PlanSources) -> Iterator[Problem]:
+    """Yield figure references in the Markdown texts that name no known figure."""
+    from .figures import figure_names, referenced_figures
+    known = figure_names()
+    for key, text in s.texts.items():
+        for line, name in referenced_figures(text):
+            if name not in known:
+                yield Problem(s.text_paths[key], f"figuren 'figur:{name}' finns inte (finns: {', '.join(known)}).",
+                              line=line)
+            elif name in ("malstruktur", "malstruktur-program", "mal-och-organisation") \
+                    and "mål" not in s.content:
+                yield Problem(s.text_paths[key], f"figuren 'figur:{name}' ritas från målen, men planen "
+                              "har inget kapitel med 'innehåll: mål'.", line=line)
 
 
 def check_shared(s: PlanSources) -> Iterator[Problem]:

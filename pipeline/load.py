@@ -39,9 +39,11 @@ class PlanSources:
     plan: m.Plan
     municipalities: m.MunicipalitiesFile
     networks: m.NetworksFile
+    collaboration: m.CollaborationFile
     content: dict[str, Any] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
     files: dict[str, SourceFile] = field(default_factory=dict)
+    text_paths: dict[str, str] = field(default_factory=dict)  # text key → path as users see it
 
     def problem(self, name: str, loc: Loc, message: str) -> Problem:
         """Return a problem located at `loc` in the source file keyed `name`."""
@@ -73,9 +75,11 @@ def load_plan(root: Path, year: int | str) -> PlanSources:
     plan = load("plan", base / "plan.yaml", m.Plan)
     municipalities = load("kommuner", shared / "kommuner.yaml", m.MunicipalitiesFile)
     networks = load("natverk", shared / "natverk.yaml", m.NetworksFile)
+    collaboration = load("samverkan", shared / "samverkan.yaml", m.CollaborationFile)
 
     content: dict[str, Any] = {}
     texts: dict[str, str] = {}
+    text_paths: dict[str, str] = {}
     if plan is not None:
         if str(plan.year) != str(year):
             problems.append(Problem(files["plan"].display, f"året {plan.year} stämmer inte med "
@@ -88,20 +92,23 @@ def load_plan(root: Path, year: int | str) -> PlanSources:
             if chapter.text:
                 texts[chapter.text] = _load_markdown(root, base, chapter.text, files["plan"],
                                                      ("kapitel", i, "text"), problems)
+                text_paths[chapter.text] = display_path(base / chapter.text, root)
         for i, appendix in enumerate(plan.appendices):
             if appendix.text:
                 texts[appendix.text] = _load_markdown(root, root / "sources", appendix.text,
                                                       files["plan"], ("bilagor", i, "text"), problems)
+                text_paths[appendix.text] = display_path(root / "sources" / appendix.text, root)
     if plan is None:
         # plan.yaml is broken: still validate every content file present, so that all
         # problems are reported in one run.
         for key, (filename, cls) in CONTENT_FILES.items():
             if (base / filename).exists():
                 load(filename.removesuffix(".yaml"), base / filename, cls)
-    if problems or plan is None or municipalities is None or networks is None \
+    if problems or plan is None or municipalities is None or networks is None or collaboration is None \
             or any(v is None for v in content.values()):
         raise SourceErrors(problems)
-    return PlanSources(int(year), root, plan, municipalities, networks, content, texts, files)
+    return PlanSources(int(year), root, plan, municipalities, networks, collaboration, content, texts, files,
+                       text_paths)
 
 
 def _load_markdown(root: Path, base: Path, relative: str, plan_file: SourceFile, loc: Loc,

@@ -14,15 +14,17 @@ import re
 import tempfile
 import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 import pypandoc
 from docxtpl import RichText
 from markdown_it import MarkdownIt
 
 from .errors import PipelineError
+from .figures import FIGURE_REF, Figure
 
 # Raw HTML and TeX are read as text: a "<" in a source must come out as written.
-PANDOC_FORMAT = "markdown-raw_html-raw_tex-raw_attribute-implicit_figures-citations-smart"
+PANDOC_FORMAT = "markdown-raw_html-raw_tex-raw_attribute-citations-smart"
 
 _inline = MarkdownIt("commonmark", {"html": False, "typographer": False})
 
@@ -79,9 +81,24 @@ def reference_doc(template: Path, cache_dir: Path) -> Path:
     return target
 
 
-def markdown_to_docx(text: str, reference: Path, cache_dir: Path, shift_headings: int = 1) -> Path:
-    """Return the path of a DOCX made by pandoc from `text` (cached by content)."""
-    key = hashlib.sha256(f"{reference.name}\0{shift_headings}\0{PANDOC_FORMAT}\0{text}".encode()).hexdigest()[:24]
+def markdown_to_docx(text: str, reference: Path, cache_dir: Path, shift_headings: int = 1,
+                     figures: dict[str, Figure] | None = None) -> Path:
+    """Return the path of a DOCX made by pandoc from `text` (cached by content).
+
+    `![Figurtext](figur:NAMN)` references are replaced by the rendered figure, whose alt text
+    (the DOCX `descr`) is the figure's description in words rather than its caption.
+    """
+    figures = figures or {}
+    alts: dict[str, str] = {}
+
+    def substitute(match: re.Match) -> str:
+        figure = figures[match.group("name")]
+        alts[figure.path.name] = figure.alt
+        return f"![{match.group('caption')}]({figure.path.name}){{width={figure.width_cm}cm}}"
+
+    text = FIGURE_REF.sub(substitute, text)
+    key = hashlib.sha256(f"{reference.name}\0{shift_headings}\0{PANDOC_FORMAT}\0{text}\0{sorted(alts.items())}"
+                         .encode()).hexdigest()[:24]
     target = cache_dir / f"md-{key}.docx"
     if target.exists():
         return target
@@ -89,9 +106,11 @@ def markdown_to_docx(text: str, reference: Path, cache_dir: Path, shift_headings
     fd, tmp = tempfile.mkstemp(suffix=".docx", dir=cache_dir)
     os.close(fd)
     try:
-        pypandoc.convert_text(text, "docx", format=PANDOC_FORMAT, outputfile=tmp,
-                              extra_args=["--reference-doc", str(reference),
+        pypandoc.convert_text(text, "docx", format=PANDOC_FORMAT, outputfile=tmp, cworkdir=str(cache_dir),
+                              extra_args=["--reference-doc", str(reference.resolve()),
                                           f"--shift-heading-level-by={shift_headings}"])
+        if alts:
+            _set_alt_texts(Path(tmp), alts)
         os.replace(tmp, target)
     except (RuntimeError, OSError) as exc:
         raise PipelineError(f"pandoc kunde inte konvertera en Markdown-text: {exc}") from exc
@@ -99,6 +118,27 @@ def markdown_to_docx(text: str, reference: Path, cache_dir: Path, shift_headings
         if os.path.exists(tmp):
             os.unlink(tmp)
     return target
+
+
+def _set_alt_texts(path: Path, alts: dict[str, str]) -> None:
+    """Set each figure's DOCX alt text (wp:docPr and pic:cNvPr descr) to its description."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            blob = src.read(info.filename)
+            if info.filename == "word/document.xml":
+                xml = blob.decode("utf-8")
+                xml = re.sub(r'(<wp:docPr [^>]*?)descr="[^"]*"(.*?<pic:cNvPr [^>]*?)descr="([^"]*?)"',
+                             lambda match: _replace_alt(match, alts), xml, flags=re.S)
+                blob = xml.encode("utf-8")
+            dst.writestr(info, blob)
+    path.write_bytes(buffer.getvalue())
+
+
+def _replace_alt(match: re.Match, alts: dict[str, str]) -> str:
+    name = match.group(3)
+    alt = xml_escape(alts.get(name, ""), {'"': "&quot;"})
+    return f'{match.group(1)}descr="{alt}"{match.group(2)}descr="{alt}"'
 
 
 def _atomic_bytes(path: Path, data: bytes) -> None:

@@ -80,6 +80,24 @@ class NetworksFile(Model):
     networks: list[Network] = Field(alias="natverk", min_length=1)
 
 
+class GoverningDocument(Model):
+    name: Text = Field(alias="namn")
+    description: Text | None = Field(None, alias="beskrivning")
+
+
+class OrganisationPart(Model):
+    name: Text = Field(alias="namn")
+    description: Text | None = Field(None, alias="beskrivning")
+    reports_to: Text | None = Field(None, alias="under")
+    support: bool = Field(False, alias="stöd")
+
+
+class CollaborationFile(Model):
+    documents: list[GoverningDocument] = Field(alias="styrdokument", min_length=1)
+    bodies: list[OrganisationPart] = Field(alias="organ", min_length=1)
+    networks_report_to: Text = Field(alias="natverk_under")
+
+
 # --- plan.yaml ------------------------------------------------------------------------
 
 ChapterContent = Literal["mål", "kansliet", "organisation", "kalendarium", "budget"]
@@ -168,6 +186,7 @@ class FocusArea(Model):
 class GoalsFile(Model):
     vision: Text = Field(alias="vision")
     levels: list[Text] = Field(alias="nivåer", min_length=1)
+    yearly_levels: list[Text] = Field(default_factory=list, alias="årsnivåer")
     focus_areas: list[FocusArea] = Field(alias="fokusområden", min_length=1)
 
 

@@ -19,6 +19,7 @@ from docxtpl import DocxTemplate
 from jinja2 import TemplateError as JinjaTemplateError
 
 from .context import Markdown
+from .figures import Figure
 from .errors import TemplateError
 from .markdown import inline_richtext, markdown_to_docx, reference_doc
 
@@ -27,11 +28,11 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 def render_docx(context: dict[str, Any], template: Path, appendices: list[dict[str, Any]],
-                properties: dict[str, Any], cache_dir: Path) -> bytes:
+                properties: dict[str, Any], cache_dir: Path, figures: dict[str, Figure]) -> bytes:
     """Return the finished DOCX: template rendered, text appendices appended, properties set."""
     reference = reference_doc(template, cache_dir)
     tpl = DocxTemplate(str(template))
-    resolved = _resolve_markdown(context, tpl, reference, cache_dir)
+    resolved = _resolve_markdown(context, tpl, reference, cache_dir, figures)
     try:
         tpl.render(resolved, autoescape=True)
     except JinjaTemplateError as exc:
@@ -45,7 +46,7 @@ def render_docx(context: dict[str, Any], template: Path, appendices: list[dict[s
             heading = document.add_paragraph(f"Bilaga {appendix['nr']} {appendix['rubrik']}",
                                              style="Heading 1")
             heading.paragraph_format.page_break_before = True
-            path = markdown_to_docx(appendix["text"], reference, cache_dir)
+            path = markdown_to_docx(appendix["text"], reference, cache_dir, figures=figures)
             composer.append(Document(str(path)))
         document = composer.doc
     _set_properties(document, properties)
@@ -54,16 +55,17 @@ def render_docx(context: dict[str, Any], template: Path, appendices: list[dict[s
     return normalise_zip(buffer.getvalue())
 
 
-def _resolve_markdown(value: Any, tpl: DocxTemplate, reference: Path, cache_dir: Path) -> Any:
+def _resolve_markdown(value: Any, tpl: DocxTemplate, reference: Path, cache_dir: Path,
+                      figures: dict[str, Figure]) -> Any:
     """Return a copy of the context with Markdown markers turned into RichText and Subdocs."""
     if isinstance(value, Markdown):
         if value.block:
-            return tpl.new_subdoc(str(markdown_to_docx(value.text, reference, cache_dir)))
+            return tpl.new_subdoc(str(markdown_to_docx(value.text, reference, cache_dir, figures=figures)))
         return inline_richtext(value.text)
     if isinstance(value, dict):
-        return {k: _resolve_markdown(v, tpl, reference, cache_dir) for k, v in value.items()}
+        return {k: _resolve_markdown(v, tpl, reference, cache_dir, figures) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolve_markdown(v, tpl, reference, cache_dir) for v in value]
+        return [_resolve_markdown(v, tpl, reference, cache_dir, figures) for v in value]
     return value
 
 

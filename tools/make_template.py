@@ -23,6 +23,15 @@ OUT = ROOT / "templates" / "verksamhetsplan.docx"
 
 W_NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
         'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+# Every namespace that inserted content (pandoc's figures and lists, via subdocuments) may use:
+# docxtpl pastes subdocument XML as text, so the prefixes must be declared on the root.
+DOC_NS = (W_NS + ' xmlns:m="http://schemas.openxmlformats.org/officeDocument/2006/math"'
+          ' xmlns:o="urn:schemas-microsoft-com:office:office"'
+          ' xmlns:v="urn:schemas-microsoft-com:vml"'
+          ' xmlns:w10="urn:schemas-microsoft-com:office:word"'
+          ' xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
+          ' xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"'
+          ' xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"')
 
 
 # --- body building blocks -------------------------------------------------------------
@@ -225,7 +234,7 @@ def body_xml() -> str:
             '<w:pgSz w:w="11906" w:h="16838"/>'
             '<w:pgMar w:top="1418" w:right="1418" w:bottom="1418" w:left="1418" w:header="709" '
             'w:footer="709" w:gutter="0"/><w:titlePg/></w:sectPr>')
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document {W_NS}><w:body>'
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document {DOC_NS}><w:body>'
             + "".join(parts) + sect + '</w:body></w:document>')
 
 
@@ -266,12 +275,12 @@ NEW_STYLES = [
            rpr='<w:color w:val="595959"/><w:sz w:val="18"/>', custom=False),
     pstyle("Footer", "footer", ppr='<w:tabs><w:tab w:val="right" w:pos="9070"/></w:tabs><w:spacing w:after="0"/>',
            rpr='<w:color w:val="595959"/><w:sz w:val="18"/>', custom=False),
-    pstyle("TOC1", "toc 1", ppr='<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="9062"/></w:tabs><w:spacing w:before="120" w:after="40"/>',
-           rpr='<w:b/>', next_style="Normal", custom=False),
-    pstyle("TOC2", "toc 2", ppr='<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="9062"/></w:tabs><w:spacing w:after="40"/><w:ind w:left="240"/>',
-           next_style="Normal", custom=False),
-    pstyle("TOC3", "toc 3", ppr='<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="9062"/></w:tabs><w:spacing w:after="40"/><w:ind w:left="480"/>',
-           next_style="Normal", custom=False),
+    pstyle("TOC1", "toc 1", ppr='<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="9062"/></w:tabs><w:spacing w:before="100" w:after="0"/>',
+           rpr='<w:b/><w:sz w:val="21"/>', next_style="Normal", custom=False),
+    pstyle("TOC2", "toc 2", ppr='<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="9062"/></w:tabs><w:spacing w:after="0"/><w:ind w:left="240"/>',
+           rpr='<w:sz w:val="20"/>', next_style="Normal", custom=False),
+    pstyle("TOC3", "toc 3", ppr='<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="9062"/></w:tabs><w:spacing w:after="0"/><w:ind w:left="480"/>',
+           rpr='<w:sz w:val="20"/>', next_style="Normal", custom=False),
     pstyle("Titelsidaorganisation", "Titelsida organisation", ppr='<w:spacing w:before="2400" w:after="240"/>',
            rpr=f'<w:b/><w:color w:val="{COLOR}"/><w:sz w:val="32"/>'),
     pstyle("Titelsidadatum", "Titelsida datum", ppr='<w:spacing w:before="480" w:after="120"/>',

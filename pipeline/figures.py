@@ -1,0 +1,243 @@
+"""Figure stage: diagrams drawn by Graphviz from the plan's own data, with alt text in words.
+
+A figure is named in Markdown as `![Figurtext](figur:NAMN)`. Each is described as a Graphviz
+graph built from the sources (goal tree, networks, organisation), rendered to PNG at 300 dpi
+in the document's typeface, and cached by the graph's text: the same data gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+import struct
+import subprocess
+import tempfile
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from . import model as m
+from .errors import PipelineError
+from .load import PlanSources
+
+FIGURE_REF = re.compile(r"!\[(?P<caption>[^\]]*)\]\(figur:(?P<name>[^)\s]+)\)")
+DPI = 300
+MAX_WIDTH_CM = 16.0
+FONT = "Carlito"  # metric twin of Calibri, the template's typeface; what LibreOffice embeds
+FILLS = ["#1F4E79", "#2E75B6", "#9DC3E6", "#DEEAF6", "#F2F2F2"]
+INK = ["white", "white", "black", "black", "black"]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A rendered figure: its PNG file, the words that describe it, its width in the document."""
+
+    path: Path
+    alt: str
+    width_cm: float
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A figure before rendering: Graphviz source and alt text."""
+
+    dot: str
+    alt: str
+
+
+def figure_names() -> list[str]:
+    return sorted(BUILDERS)
+
+
+def referenced_figures(text: str) -> list[tuple[int, str]]:
+    """Return (line, name) of every figure reference in a Markdown text."""
+    return [(text[: match.start()].count("\n") + 1, match.group("name")) for match in FIGURE_REF.finditer(text)]
+
+
+def build_graph(name: str, s: PlanSources) -> Graph:
+    return BUILDERS[name](s)
+
+
+def render_figure(graph: Graph, cache_dir: Path) -> Figure:
+    """Return the figure rendered to PNG (cached by its Graphviz source)."""
+    digest = hashlib.sha256(graph.dot.encode("utf-8")).hexdigest()[:16]
+    target = cache_dir / f"figur-{digest}.png"
+    if not target.exists():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(suffix=".png", dir=cache_dir)
+        os.close(fd)
+        try:
+            result = subprocess.run(["dot", "-Tpng", f"-Gdpi={DPI}", "-o", tmp], input=graph.dot.encode("utf-8"),
+                                    capture_output=True, timeout=60)
+        except FileNotFoundError as exc:
+            os.unlink(tmp)
+            raise PipelineError("Graphviz (dot) saknas; installera det med 'make system-deps' "
+                                "eller 'sudo apt-get install graphviz'.") from exc
+        if result.returncode != 0:
+            os.unlink(tmp)
+            raise PipelineError(f"Graphviz kunde inte rita en figur: {result.stderr.decode(errors='replace')}")
+        os.replace(tmp, target)
+    width_px = struct.unpack(">I", target.read_bytes()[16:20])[0]
+    return Figure(target, graph.alt, min(MAX_WIDTH_CM, round(width_px / DPI * 2.54, 2)))
+
+
+# --- graph builders -------------------------------------------------------------------
+
+def _label(title: str, text: str | None = None, width: int = 30) -> str:
+    """Return an HTML-like Graphviz label: a bold title and wrapped text, escaped."""
+    lines = [f"<B>{html.escape(line)}</B>" for line in textwrap.wrap(title, width)]
+    if text:
+        lines += [html.escape(line) for line in textwrap.wrap(text, width)]
+    return "<" + "<BR/>".join(lines) + ">"
+
+
+def _graph(body: list[str], rankdir: str = "TB") -> str:
+    head = [f'digraph G {{', f'  graph [rankdir={rankdir}, nodesep=0.3, ranksep=0.45, bgcolor=white, '
+            f'fontname="{FONT}", pad=0.1];',
+            f'  node [shape=box, style="rounded,filled", fontname="{FONT}", fontsize=11, margin="0.15,0.08", '
+            f'penwidth=0];',
+            f'  edge [color="#595959", arrowsize=0.7];']
+    return "\n".join(head + ["  " + line for line in body] + ["}"]) + "\n"
+
+
+def _node(node_id: str, label: str, depth: int) -> str:
+    depth = min(depth, len(FILLS) - 1)
+    return f'{node_id} [label={label}, fillcolor="{FILLS[depth]}", fontcolor="{INK[depth]}"];'
+
+
+def _goals(s: PlanSources) -> m.GoalsFile:
+    goals = s.content.get("mål")
+    if goals is None:
+        raise PipelineError("figurerna över målen kräver att planen har ett kapitel med 'innehåll: mål'.")
+    return goals
+
+
+def _walk(goals: list[m.Goal], parent: str, skip: set[str]):
+    for i, goal in enumerate(goals):
+        if goal.level in skip:
+            continue
+        node_id = f"{parent}_{i}"
+        yield node_id, parent, goal
+        yield from _walk(goal.goals, node_id, skip)
+
+
+def _goal_title(goal: m.Goal) -> str:
+    return f"{goal.level[:1].upper()}{goal.level[1:]}: {goal.name}"
+
+
+def _goal_structure(s: PlanSources, skip_yearly: bool) -> Graph:
+    goals = _goals(s)
+    skip = set(goals.yearly_levels) if skip_yearly else set()
+    body = [_node("vision", _label("Vision", goals.vision, 40), 0)]
+    described = []
+    depth_of = {"vision": 0}
+    for f, area in enumerate(goals.focus_areas):
+        root = "vision"
+        if len(goals.focus_areas) > 1 or area.heading:
+            root = f"f{f}"
+            depth_of[root] = 1
+            body += [_node(root, _label(f"Fokusområde: {area.name}"), 1), f"vision -> {root};"]
+        for node_id, parent, goal in _walk(area.goals, root, skip):
+            depth_of[node_id] = depth_of[parent] + 1
+            body += [_node(node_id, _label(_goal_title(goal), goal.statement, 34), depth_of[node_id]),
+                     f"{parent} -> {node_id};"]
+            described.append(goal)
+    parts = [f"visionen \u201d{goals.vision}\u201d"]
+    for goal in described:
+        statement = f" (\u201d{goal.statement}\u201d)" if goal.statement else ""
+        parts.append(f"{goal.level} {goal.name}{statement}")
+    alt = ("Figuren visar målstrukturen som ett träd, uppifrån och ned: " + "; under den ".join(parts[:2])
+           + ("; därunder " + "; ".join(parts[2:]) if parts[2:] else "") + ".")
+    return Graph(_graph(body), alt)
+
+
+def goal_structure(s: PlanSources) -> Graph:
+    """Vision → övergripande mål → långsiktiga mål → delmål, as in chapter 1."""
+    return _goal_structure(s, skip_yearly=False)
+
+
+def programme_goal_structure(s: PlanSources) -> Graph:
+    """The programme's goals only (no yearly levels such as delmål): Figur 2 of SUP 2040."""
+    return _goal_structure(s, skip_yearly=True)
+
+
+def governance(s: PlanSources) -> Graph:
+    """The governing documents, the superior first: Figur 1 of SUP 2040."""
+    docs = s.collaboration.documents
+    body = []
+    for i, doc in enumerate(docs):
+        body.append(_node(f"d{i}", _label(doc.name, doc.description, 36), min(i, 3)))
+        if i:
+            body.append(f"d{i - 1} -> d{i};")
+    alt = ("Figuren visar styrningshierarkin uppifrån och ned: "
+           + ", därunder ".join(f"{d.name}" + (f" ({d.description})" if d.description else "") for d in docs) + ".")
+    return Graph(_graph(body), alt)
+
+
+def _network_name(n: m.Network) -> str:
+    return f"{n.name} ({n.short_name})" if n.short_name else n.name
+
+
+def organisation(s: PlanSources) -> Graph:
+    """The organisation: bodies, support functions and the networks: Figur 3 of SUP 2040."""
+    c = s.collaboration
+    ids = {b.name: f"o{i}" for i, b in enumerate(c.bodies)}
+    depth: dict[str, int] = {}
+    body: list[str] = []
+    for b in c.bodies:
+        depth[b.name] = depth.get(b.reports_to, -1) + 1 if b.reports_to else 0
+        body.append(_node(ids[b.name], _label(b.name, b.description, 24), depth[b.name] if not b.support else 4))
+        if b.reports_to in ids:
+            style = ' [style=dashed, dir=none]' if b.support else ""
+            body.append(f"{ids[b.reports_to]} -> {ids[b.name]}{style};")
+            if b.support:
+                body.append(f"{{rank=same; {ids[b.reports_to]}; {ids[b.name]};}}")
+    parent = ids.get(c.networks_report_to)
+    nets = s.networks.networks
+    for i, n in enumerate(nets):
+        body.append(_node(f"n{i}", _label(_network_name(n), None, 24), depth.get(c.networks_report_to, 0) + 1))
+        if parent:
+            body.append(f"{parent} -> n{i};")
+    alt = "Figuren visar Södertörnssamverkans organisation: " + "; ".join(
+        f"{b.name}" + (f" ({b.description})" if b.description else "")
+        + (f", som {'stöder' if b.support else 'svarar mot'} {b.reports_to}" if b.reports_to else "")
+        for b in c.bodies) + f"; under {c.networks_report_to} finns {len(nets)} nätverk: " \
+        + ", ".join(_network_name(n) for n in nets) + "."
+    return Graph(_graph(body), alt)
+
+
+def goals_and_networks(s: PlanSources) -> Graph:
+    """Which network answers for which goal: Figur 4 of SUP 2040."""
+    goals = _goals(s)
+    networks = {n.id: (f"n{i}", n) for i, n in enumerate(s.networks.networks)}
+    body = ["subgraph cluster_goals { label=<<B>Mål</B>>; style=invis; "]
+    links = []
+    edges = []
+    for f, area in enumerate(goals.focus_areas):
+        for node_id, _, goal in _walk(area.goals, f"g{f}", set()):
+            body.append("  " + _node(node_id, _label(_goal_title(goal), None, 28), 2))
+            if goal.responsible in networks:
+                edges.append(f"{node_id} -> {networks[goal.responsible][0]};")
+                links.append(f"{_goal_title(goal)} – {_network_name(networks[goal.responsible][1])}")
+            else:
+                links.append(f"{_goal_title(goal)} – inget eget nätverk")
+    body.append("}")
+    body.append("subgraph cluster_networks { style=invis; ")
+    for node_id, n in networks.values():
+        body.append("  " + _node(node_id, _label(_network_name(n), None, 26), 1))
+    body.append("}")
+    alt = ("Figuren visar vilket nätverk som ansvarar för vilket mål: " + "; ".join(links) + "."
+           if edges else "Figuren visar målen och nätverken; inget mål har ett ansvarigt nätverk.")
+    return Graph(_graph(body + edges, rankdir="LR"), alt)
+
+
+BUILDERS: dict[str, Callable[[PlanSources], Graph]] = {
+    "malstruktur": goal_structure,
+    "malstruktur-program": programme_goal_structure,
+    "styrning": governance,
+    "organisation": organisation,
+    "mal-och-organisation": goals_and_networks,
+}

@@ -1,0 +1,127 @@
+"""Figures drawn from the plan's data: present, captioned, described in words, reproducible."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import docx
+import pikepdf
+import pytest
+
+from conftest import needs_libreoffice, run_cli
+from helpers import line_of, problems, replace_in
+from pipeline.build import check, make_figures
+from pipeline.figures import build_graph, figure_names
+
+WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+CAPTIONS = ["Målstrukturen för fokusområde infrastruktur 2024.",
+            "Figur 1. Södertörnskommunernas utvecklingsprogram i styrningshierarkin.",
+            "Figur 2. Målstruktur för SUP 2040",
+            "Figur 3. Södertörnssamverkans organisation.",
+            "Figur 4. Koppling mellan mål och organisation."]
+
+
+def figures_in(path: Path) -> list[tuple[str, str]]:
+    """Return (alt text, caption) of every image in a DOCX, in document order."""
+    document = docx.Document(str(path))
+    body = list(document.element.body.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}p"))
+    out = []
+    for i, p in enumerate(body):
+        for pr in p.iter(f"{WP}docPr"):
+            caption = "".join(t.text or "" for t in body[i + 1].iter(
+                "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"))
+            out.append((pr.get("descr"), caption))
+    return out
+
+
+def media(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist() if n.startswith("word/media/")}
+
+
+def test_five_figures_with_captions_and_alt_text(docx_2024):
+    figures = figures_in(docx_2024)
+    assert [caption for _, caption in figures] == CAPTIONS
+    for alt, _ in figures:
+        assert alt and alt.startswith("Figuren visar") and len(alt) > 80
+    alts = [alt for alt, _ in figures]
+    assert "Heltäckande och god laddinfrastruktur på Södertörn" in alts[0]
+    assert "delmål" not in alts[2]  # Figur 2: the programme's goals only
+    assert "Nätverket för klimatstrategier" in alts[3] and "Kansliet" in alts[3]
+    assert "delmål Heltäckande" not in alts[4]
+    assert "Delmål: Heltäckande och god laddinfrastruktur på Södertörn – Nätverket för klimatstrategier" in alts[4]
+    assert "Långsiktigt mål: Tillgänglighet – Nätverket för trafikstrategier" in alts[4]
+
+
+def test_captions_use_the_caption_style(docx_2024):
+    document = docx.Document(str(docx_2024))
+    captions = [p.text for p in document.paragraphs if p.style.name == "Image Caption"]
+    assert captions == CAPTIONS
+
+
+def test_figures_are_print_sharp():
+    sources = check(Path(__file__).resolve().parent.parent, 2024)
+    figures = make_figures(sources, Path(__file__).resolve().parent.parent / "build" / ".cache")
+    assert sorted(figures) == figure_names()
+    for figure in figures.values():
+        data = figure.path.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        width_px = int.from_bytes(data[16:20], "big")
+        assert width_px / (figure.width_cm / 2.54) >= 299, figure.path.name
+        assert figure.width_cm <= 16
+
+
+def test_graphs_use_the_documents_typeface():
+    sources = check(Path(__file__).resolve().parent.parent, 2024)
+    for name in figure_names():
+        assert 'fontname="Carlito"' in build_graph(name, sources).dot
+
+
+def test_renaming_a_goal_changes_the_figure_and_its_alt_text(project, docx_2024, tmp_path):
+    replace_in(project, "2024/mal.yaml", "namn: Omställning", "namn: Klimatomställning")
+    result = run_cli("build", "2024", "--docx-only", "--out", str(tmp_path), root=project)
+    assert result.returncode == 0, result.stderr
+    before, after = figures_in(docx_2024), figures_in(tmp_path / "verksamhetsplan-2024.docx")
+    assert "Långsiktigt mål: Klimatomställning" not in before[0][0]
+    assert "Klimatomställning" in after[0][0] and "Klimatomställning" in after[4][0]
+    assert before[1] == after[1]  # Figur 1 does not depend on the goals
+    old, new = media(docx_2024), media(tmp_path / "verksamhetsplan-2024.docx")
+    assert len(set(old.values()) - set(new.values())) == 3  # chapter 1, Figur 2 and Figur 4 show the goal
+    assert len(set(new.values()) & set(old.values())) == 2  # Figur 1 and 3 unchanged
+
+
+def test_the_same_data_gives_the_same_image_bytes(docx_2024, tmp_path):
+    result = run_cli("build", "2024", "--docx-only", "--out", str(tmp_path))
+    assert result.returncode == 0
+    assert media(tmp_path / "verksamhetsplan-2024.docx") == media(docx_2024)
+
+
+def test_an_unknown_figure_is_a_source_error(project):
+    replace_in(project, "2024/text/1-om-verksamhetsplanen.md", "(figur:malstruktur)", "(figur:malstrukur)")
+    line = line_of(project, "2024/text/1-om-verksamhetsplanen.md", "figur:malstrukur")
+    assert problems(project) == [f"sources/2024/text/1-om-verksamhetsplanen.md:{line}: figuren "
+                                 f"'figur:malstrukur' finns inte (finns: {', '.join(figure_names())})."]
+
+
+@needs_libreoffice
+def test_the_tagged_pdf_has_figure_elements_with_alt(build_2024):
+    _, path = build_2024
+    alts: list[str] = []
+
+    def walk(node):
+        if isinstance(node, pikepdf.Dictionary):
+            if node.get("/S") == "/Figure":
+                alts.append(str(node.get("/Alt", "")))
+            kids = node.get("/K")
+            if kids is not None:
+                walk(kids)
+        elif isinstance(node, pikepdf.Array):
+            for kid in node:
+                walk(kid)
+
+    with pikepdf.open(path) as pdf:
+        walk(pdf.Root.StructTreeRoot)
+    assert len(alts) == 5
+    assert all(alt.startswith("Figuren visar") for alt in alts)
