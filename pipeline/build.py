@@ -35,14 +35,12 @@ def make_docx(root: Path, sources: PlanSources, template: Path | None = None) ->
     template = template or root / "templates" / "verksamhetsplan.docx"
     lint_template(template)
     plan = sources.plan
-    appendices = [{"nr": i + 1, "rubrik": a.title, "text": sources.texts[a.text]}
-                  for i, a in enumerate(plan.appendices) if a.text]
     properties = {"title": plan.title, "subject": f"Verksamhetsplan och budget {plan.year}",
                   "author": plan.organisation, "date": plan.date,
                   "keywords": f"verksamhetsplan; budget; Södertörn; {plan.year}",
                   "category": "Beslutad" if plan.status == "beslutad" else f"Utkast {plan.version}"}
     cache = root / "build" / ".cache"
-    return render_docx(build_context(sources), template, appendices, properties, cache,
+    return render_docx(build_context(sources), template, properties, cache,
                        make_figures(sources, cache))
 
 

@@ -151,7 +151,7 @@ def check_goals(s: PlanSources, goals: m.GoalsFile) -> Iterator[Problem]:
                                 f"({', '.join(goals.levels)}).")
             if goal.responsible is not None and goal.responsible not in networks:
                 yield s.problem("mal", loc + ("ansvar",), f"nätverket '{goal.responsible}' finns inte i "
-                                f"sources/gemensamt/natverk.yaml (finns: {', '.join(sorted(networks))}).")
+                                f"{s.files['natverk'].display} (finns: {', '.join(sorted(networks))}).")
             yield from check_activity_links(s, "mal", loc + ("aktiviteter",), goal.activities)
             yield from _check_marks(s, "mal", [(loc + ("aktiviteter", i, "fotnot"), a.mark)
                                                for i, a in enumerate(goal.activities)],

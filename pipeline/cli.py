@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="använd en redan startad LibreOffice, t.ex. "
                             "'socket,host=127.0.0.1,port=2002' (eller VP_SOFFICE_URL)")
 
+    new = commands.add_parser("new-year", help="skapa nästa års källfiler från föregående år")
+    new.add_argument("year", metavar="ÅR", type=int)
+
     lint = commands.add_parser("lint-templates", help="kontrollera att Word-mallen har allt koden behöver")
     lint.add_argument("--template", type=Path, default=None)
 
@@ -41,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
             from .build import build
             for line in build(root, args.year, out_dir=args.out, docx_only=args.docx_only,
                               soffice_url=args.soffice_url):
+                print(line)
+        elif args.command == "new-year":
+            from .newyear import new_year
+            for line in new_year(root, args.year):
                 print(line)
         elif args.command == "lint-templates":
             from .templates import lint_template

@@ -38,7 +38,9 @@ def build_context(s: PlanSources) -> dict[str, Any]:
         "status": status_line(plan),
         "markering": draft_marking(plan),
         "sidhuvud_status": draft_marking(plan),
-        "bilagor": [{"nr": appendix_numbers[i], "rubrik": a.title} for i, a in enumerate(plan.appendices)],
+        "bilagor": [{"nr": appendix_numbers[i], "rubrik": a.title, "innehåll": a.content,
+                     "text": Markdown(s.texts[a.text], block=True) if a.text else None}
+                    for i, a in enumerate(plan.appendices)],
         "kapitel": [{"nr": i + 1, "rubrik": c.title, "innehåll": c.content,
                      "text": Markdown(s.texts[c.text], block=True) if c.text else None}
                     for i, c in enumerate(plan.chapters)],

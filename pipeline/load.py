@@ -72,10 +72,14 @@ def load_plan(root: Path, year: int | str) -> PlanSources:
         files[name] = source
         return validate(source, cls, problems)
 
+    def shared_file(name: str) -> Path:
+        # A year may carry its own version of shared data (a new programme, new networks).
+        return base / name if (base / name).exists() else shared / name
+
     plan = load("plan", base / "plan.yaml", m.Plan)
-    municipalities = load("kommuner", shared / "kommuner.yaml", m.MunicipalitiesFile)
-    networks = load("natverk", shared / "natverk.yaml", m.NetworksFile)
-    collaboration = load("samverkan", shared / "samverkan.yaml", m.CollaborationFile)
+    municipalities = load("kommuner", shared_file("kommuner.yaml"), m.MunicipalitiesFile)
+    networks = load("natverk", shared_file("natverk.yaml"), m.NetworksFile)
+    collaboration = load("samverkan", shared_file("samverkan.yaml"), m.CollaborationFile)
 
     content: dict[str, Any] = {}
     texts: dict[str, str] = {}
@@ -133,16 +137,40 @@ def _load_markdown(root: Path, base: Path, relative: str, plan_file: SourceFile,
     return text or ""
 
 
+TODO_MARK = "ATT GÖRA"
+
+
+def todo_locations(data: Any, loc: Loc = ()) -> list[tuple[Loc, str]]:
+    """Return (key path, what to do) of every "ATT GÖRA: ..." value left in a source file."""
+    if isinstance(data, str) and data.strip().upper().startswith(TODO_MARK):
+        return [(loc, data.strip()[len(TODO_MARK):].lstrip(" :–-") or "värdet saknas")]
+    if isinstance(data, dict):
+        return [t for k, v in data.items() for t in todo_locations(v, loc + (k,))]
+    if isinstance(data, list):
+        return [t for i, v in enumerate(data) for t in todo_locations(v, loc + (i,))]
+    return []
+
+
 def validate(source: SourceFile, cls: type[m.Model], problems: list[Problem]) -> Any:
-    """Return `source.data` as a `cls` instance, or None after recording each error."""
+    """Return `source.data` as a `cls` instance, or None after recording each error.
+
+    A value "ATT GÖRA: ..." (left by `new-year`) is reported once as a to-do, not as a type error.
+    """
+    todos = todo_locations(source.data)
+    for loc, what in todos:
+        problems.append(Problem(source.display, f"att göra: {what}", line=source.line_of(loc),
+                                key=format_loc(loc)))
     try:
-        return cls.model_validate(source.data)
+        model = cls.model_validate(source.data)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             loc = tuple(error["loc"])
+            if any(loc[: len(t)] == t for t, _ in todos):
+                continue
             problems.append(Problem(source.display, _swedish_message(error, cls),
                                     line=source.line_of(loc), key=format_loc(loc)))
         return None
+    return None if todos else model
 
 
 def _swedish_message(error: dict, cls: type[BaseModel]) -> str:

@@ -13,8 +13,6 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from docx import Document
-from docxcompose.composer import Composer
 from docxtpl import DocxTemplate
 from jinja2 import TemplateError as JinjaTemplateError
 
@@ -27,9 +25,13 @@ from .markdown import inline_richtext, markdown_to_docx, reference_doc
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
-def render_docx(context: dict[str, Any], template: Path, appendices: list[dict[str, Any]],
-                properties: dict[str, Any], cache_dir: Path, figures: dict[str, Figure]) -> bytes:
-    """Return the finished DOCX: template rendered, text appendices appended, properties set."""
+def render_docx(context: dict[str, Any], template: Path, properties: dict[str, Any], cache_dir: Path,
+                figures: dict[str, Figure]) -> bytes:
+    """Return the finished DOCX: the template rendered with the context, properties set.
+
+    Markdown texts (chapter texts, Bilaga 2 and 3) are converted by pandoc and inserted as
+    docxtpl subdocuments, which docxcompose merges (styles, numbering, images) in place.
+    """
     reference = reference_doc(template, cache_dir)
     tpl = DocxTemplate(str(template))
     resolved = _resolve_markdown(context, tpl, reference, cache_dir, figures)
@@ -40,15 +42,6 @@ def render_docx(context: dict[str, Any], template: Path, appendices: list[dict[s
         hint = f" Omgivande malltext: {' '.join(where)}" if where else ""
         raise TemplateError(template, f"mallen kunde inte fyllas i: {exc}.{hint}") from exc
     document = tpl.docx
-    if appendices:
-        composer = Composer(document)
-        for appendix in appendices:
-            heading = document.add_paragraph(f"Bilaga {appendix['nr']} {appendix['rubrik']}",
-                                             style="Heading 1")
-            heading.paragraph_format.page_break_before = True
-            path = markdown_to_docx(appendix["text"], reference, cache_dir, figures=figures)
-            composer.append(Document(str(path)))
-        document = composer.doc
     _set_properties(document, properties)
     buffer = io.BytesIO()
     document.save(buffer)

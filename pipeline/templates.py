@@ -25,7 +25,7 @@ REQUIRED_PLACEHOLDERS = [
     "{{ titel }}", "{{ organisation }}", "{{ datum }}", "{{ status }}", "{{ markering }}",
     "for kap in kapitel", "{{p kap.text }}", "for s in mål", "kansliet.aktiviteter",
     "for o in kalendarium", "budget.intäkter", "budget.kostnader", "kommunikationsplan.aktiviteter",
-    "for b in bilagor",
+    "for b in bilagor", "{{p b.text }}",
 ]
 
 

@@ -206,10 +206,10 @@ def body_xml() -> str:
     add(tag("{%p endfor %}"))
     add(tag("{%p endif %}"))
     add(tag("{%p endfor %}"))
-    # Appendices rendered from data (Bilaga 1, the communication plan)
-    add(tag("{%p if kommunikationsplan %}"))
-    add(para("Heading1", "Bilaga {{ kommunikationsplan.nr }} {{ kommunikationsplan.rubrik }}",
-             extra_ppr=PAGE_BREAK_BEFORE))
+    # Appendices, in the order of plan.yaml: from data (the communication plan) or from Markdown
+    add(tag("{%p for b in bilagor %}"))
+    add(para("Heading1", "Bilaga {{ b.nr }} {{ b.rubrik }}", extra_ppr=PAGE_BREAK_BEFORE))
+    add(tag("{%p if b.innehåll == 'kommunikationsplan' %}"))
     add(tag("{%p for a in kommunikationsplan.avsnitt %}"))
     add(para("Heading2", "{{ a.rubrik }}"))
     add(tag("{%p for t in a.text %}"))
@@ -229,6 +229,10 @@ def body_xml() -> str:
     add(para("Tabellfotnot", "{{ f.nr }} ", "{{r f.text }}"))
     add(tag("{%p endfor %}"))
     add(tag("{%p endif %}"))
+    add(tag("{%p if b.text %}"))
+    add("<w:p>" + run("{{p b.text }}") + "</w:p>")
+    add(tag("{%p endif %}"))
+    add(tag("{%p endfor %}"))
     sect = ('<w:sectPr><w:headerReference w:type="default" r:id="rIdHeader1"/>'
             '<w:footerReference w:type="default" r:id="rIdFooter1"/>'
             '<w:pgSz w:w="11906" w:h="16838"/>'

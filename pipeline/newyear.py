@@ -1,0 +1,154 @@
+"""New-year stage: start next year's sources from this year's, leaving clear to-dos.
+
+Goals, structure and texts are carried over; the plan becomes `utkast`, version 1; Bilaga 1
+keeps the activities planned for the new year (renumbered, links and footnotes following);
+the calendar's meetings and the budget's population become "ATT GÖRA: ..." values that
+`check` reports, one line each, until they are filled. Comments in the files are kept
+(ruamel.yaml round-trip). Nothing is written unless all of it can be: the new folder is
+assembled beside `sources/` and renamed into place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from .build import check
+from .errors import PipelineError
+from .load import TODO_MARK, year_dir
+
+
+def new_year(root: Path, year: int, today: dt.date | None = None) -> list[str]:
+    """Create sources/YEAR from sources/YEAR-1; return Swedish lines saying what to fill in."""
+    target = year_dir(root, year)
+    if target.exists():
+        raise PipelineError(f"sources/{year} finns redan; new-year skriver aldrig över ett befintligt år. "
+                            f"Ta bort eller byt namn på mappen om du vill börja om.")
+    previous = year - 1
+    check(root, previous)  # start only from sources that are themselves in order
+    source = year_dir(root, previous)
+    today = today or dt.date.today()
+    work = Path(tempfile.mkdtemp(prefix=f".{year}-", dir=target.parent))
+    try:
+        shutil.copytree(source, work, dirs_exist_ok=True)
+        renumbered = _bring_forward_appendix(work / "kommunikationsplan.yaml", year)
+        _update_plan(work / "plan.yaml", previous, year, today)
+        _clear_calendar(work / "kalendarium.yaml", year)
+        _clear_population(work / "budget.yaml", year)
+        for name in ("mal.yaml", "kansliet.yaml"):
+            _relink_activities(work / name, renumbered)
+        os.rename(work, target)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return [f"Skapade sources/{year} från {previous} (utkast, version 1).",
+            f"Fyll i det som står som '{TODO_MARK}' och kör 'make check-{year}'."]
+
+
+def _yaml() -> YAML:
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def _edit(path: Path, change) -> object:
+    if not path.exists():
+        return None
+    yaml = _yaml()
+    data = yaml.load(path.read_text(encoding="utf-8"))
+    result = change(data)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return result
+
+
+def _update_plan(path: Path, previous: int, year: int, today: dt.date) -> None:
+    def change(data):
+        data["år"] = year
+        data["titel"] = re.sub(rf"\b{previous}\b", str(year), data["titel"])
+        data["datum"] = today
+        data["status"] = "utkast"
+        if "version" in data:
+            data["version"] = 1
+        elif "beslutsdatum" in data:
+            # Put version where beslutsdatum stood, keeping the comment that follows it.
+            position = list(data.keys()).index("beslutsdatum")
+            comment = data.ca.items.pop("beslutsdatum", None)
+            del data["beslutsdatum"]
+            data.insert(position, "version", 1)
+            if comment:
+                data.ca.items["version"] = comment
+        else:
+            data.insert(list(data.keys()).index("status") + 1, "version", 1)
+        for chapter in data.get("kapitel", []):
+            chapter["rubrik"] = re.sub(rf"\b{previous}\b", str(year), chapter["rubrik"])
+    _edit(path, change)
+
+
+def _clear_calendar(path: Path, year: int) -> None:
+    def change(data):
+        for body in data.get("organ", []):
+            body["möten"] = f"{TODO_MARK}: ange {body['namn']}s möten {year} (datum: ÅÅÅÅ-MM-DD)"
+    _edit(path, change)
+
+
+def _clear_population(path: Path, year: int) -> None:
+    def change(data):
+        data["invånare"]["antal"] = f"{TODO_MARK}: ange antalet invånare på Södertörn den 31 december {year - 1}"
+        data["invånare"]["datum"] = dt.date(year - 1, 12, 31)
+    _edit(path, change)
+
+
+def _bring_forward_appendix(path: Path, year: int) -> dict[int, int | None]:
+    """Keep the activities planned for `year` (or without years); return old → new numbers."""
+    def change(data):
+        kept, mapping = [], {}
+        for item in data["aktiviteter"]:
+            years = item.get("år")
+            if years and year not in years:
+                mapping[item["nr"]] = None
+                continue
+            mapping[item["nr"]] = len(kept) + 1
+            item["nr"] = len(kept) + 1
+            kept.append(item)
+        data["aktiviteter"][:] = kept
+        used = {n for item in kept for n in item.get("fotnoter", [])}
+        if data.get("fotnot_kostnad"):
+            used.add(data["fotnot_kostnad"])
+        if "fotnoter" in data:
+            data["fotnoter"][:] = [note for note in data["fotnoter"] if note["nr"] in used]
+        return mapping
+    return _edit(path, change) or {}
+
+
+def _relink_activities(path: Path, renumbered: dict[int, int | None]) -> None:
+    """Point activities' `bilaga1` at the renumbered items; drop links to items not carried over."""
+    def fix(activities):
+        for activity in activities or []:
+            if "bilaga1" in activity and activity["bilaga1"] in renumbered:
+                new = renumbered[activity["bilaga1"]]
+                if new is None:
+                    del activity["bilaga1"]
+                else:
+                    activity["bilaga1"] = new
+
+    def walk(goals):
+        for goal in goals or []:
+            fix(goal.get("aktiviteter"))
+            walk(goal.get("mål"))
+
+    def change(data):
+        fix(data.get("aktiviteter"))
+        for area in data.get("fokusområden", []) or []:
+            walk(area.get("mål"))
+    _edit(path, change)
