@@ -50,6 +50,15 @@ def make_figures(sources: PlanSources, cache: Path) -> dict[str, Figure]:
     return {name: render_figure(build_graph(name, sources), cache) for name in sorted(names)}
 
 
+def build_outputs(root: Path, year: int | str, soffice_url: str | None = None) -> tuple[PlanSources, bytes, bytes]:
+    """Return the checked sources, the DOCX and the normalised PDF of `year` (nothing written)."""
+    from .normalize import normalise_pdf
+    from .pdf import convert_to_pdf
+    sources = check(root, year)
+    data = make_docx(root, sources)
+    return sources, data, normalise_pdf(convert_to_pdf(data, soffice_url=soffice_url), sources.plan)
+
+
 def build(root: Path, year: int | str, out_dir: Path | None = None, docx_only: bool = False,
           soffice_url: str | None = None) -> Iterator[str]:
     """Build the plan of `year`; yield one Swedish progress line per written file."""

@@ -27,6 +27,21 @@ def main(argv: list[str] | None = None) -> int:
                        help="använd en redan startad LibreOffice, t.ex. "
                             "'socket,host=127.0.0.1,port=2002' (eller VP_SOFFICE_URL)")
 
+    comments = commands.add_parser("comments", help="sammanställ kommentarerna i återsända utkast")
+    comments.add_argument("files", nargs="+", type=Path, metavar="FIL.docx")
+    comments.add_argument("--out", type=Path, required=True, metavar="UT.docx")
+
+    compare = commands.add_parser("compare", help="jämför två versioner (spårade ändringar i Word)")
+    compare.add_argument("old", type=Path, metavar="GAMMAL.docx")
+    compare.add_argument("new", type=Path, metavar="NY.docx")
+    compare.add_argument("--out", type=Path, required=True, metavar="UT.docx")
+    compare.add_argument("--soffice-url", default=None)
+
+    arch = commands.add_parser("archive", help="arkivera den beslutade planen (PDF/A med kontrollsummor)")
+    arch.add_argument("year", metavar="ÅR")
+    arch.add_argument("--soffice-url", default=None)
+    commands.add_parser("verify-archive", help="kontrollera att inget arkiverat dokument har ändrats")
+
     new = commands.add_parser("new-year", help="skapa nästa års källfiler från föregående år")
     new.add_argument("year", metavar="ÅR", type=int)
 
@@ -44,6 +59,22 @@ def main(argv: list[str] | None = None) -> int:
             from .build import build
             for line in build(root, args.year, out_dir=args.out, docx_only=args.docx_only,
                               soffice_url=args.soffice_url):
+                print(line)
+        elif args.command == "comments":
+            from .comments import run_comments
+            for line in run_comments(root, args.files, args.out):
+                print(line, file=sys.stderr if ": kunde inte läsas" in line or "ingen av de åtta" in line
+                      else sys.stdout)
+        elif args.command == "compare":
+            from .compare import run_compare
+            print(run_compare(args.old, args.new, args.out, soffice_url=args.soffice_url))
+        elif args.command == "archive":
+            from .archive import archive
+            for line in archive(root, args.year, soffice_url=args.soffice_url):
+                print(line)
+        elif args.command == "verify-archive":
+            from .archive import verify_archive
+            for line in verify_archive(root):
                 print(line)
         elif args.command == "new-year":
             from .newyear import new_year

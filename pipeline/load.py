@@ -262,3 +262,14 @@ def _unwrap(annotation: Any) -> Any:
             annotation = options[0] if options else None
         else:
             return annotation
+
+
+def load_shared_municipalities(root: Path) -> list[str]:
+    """Return the member municipalities' names from sources/gemensamt/kommuner.yaml."""
+    problems: list[Problem] = []
+    path = root / "sources" / SHARED_DIR / "kommuner.yaml"
+    source = read_yaml(path, display_path(path, root), problems)
+    data = validate(source, m.MunicipalitiesFile, problems) if source else None
+    if data is None:
+        raise SourceErrors(problems)
+    return [x.name for x in data.municipalities]

@@ -76,10 +76,33 @@ def convert_many(documents: list[bytes], soffice_url: str | None = None,
         raise ConversionError(f"LibreOffice kunde inte skapa PDF (två försök): {last_error}")
 
 
+def compare_documents(old: bytes, new: bytes, soffice_url: str | None = None,
+                      timeout: float | None = None) -> bytes:
+    """Return NEW as a DOCX with tracked changes against OLD, made by LibreOffice's comparison."""
+    reason = libreoffice_status()
+    if reason:
+        raise LibreOfficeMissing(f"Jämförelsen kräver LibreOffice: {reason} {INSTALL_HINT}")
+    url = soffice_url or os.environ.get("VP_SOFFICE_URL") or None
+    timeout = timeout or float(os.environ.get("VP_LO_TIMEOUT", DEFAULT_TIMEOUT))
+    with tempfile.TemporaryDirectory(prefix="vp-jmf-") as work:
+        old_path, new_path, out_path = (Path(work) / n for n in ("gammal.docx", "ny.docx", "jamforelse.docx"))
+        old_path.write_bytes(old)
+        new_path.write_bytes(new)
+        for attempt in (1, 2):
+            code, stderr = _run_helper([str(old_path), str(new_path), str(out_path)], url, timeout,
+                                       Path(work) / f"profil-{attempt}", extra=["--compare"])
+            if code == 0 and out_path.exists():
+                return out_path.read_bytes()
+            if code == "timeout":
+                raise ConversionError(f"LibreOffice svarade inte inom {timeout:.0f} sekunder och stoppades.")
+        last = stderr.strip().splitlines()[-1] if stderr.strip() else f"slutkod {code}"
+        raise ConversionError(f"LibreOffice kunde inte jämföra dokumenten (två försök): {last}")
+
+
 def _run_helper(pairs: list[str], url: str | None, timeout: float,
-                profile: Path) -> tuple[int | str, str]:
+                profile: Path, extra: list[str] = ()) -> tuple[int | str, str]:
     """Run the UNO helper in its own process group; kill the whole group on timeout."""
-    args = [UNO_PYTHON, str(HELPER), "--profile", str(profile)]
+    args = [UNO_PYTHON, str(HELPER), "--profile", str(profile), *extra]
     if url:
         args += ["--connect", url]
     soffice = os.environ.get("VP_SOFFICE")

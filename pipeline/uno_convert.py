@@ -5,6 +5,8 @@ and field. Starts its own soffice with a private profile, or connects to a runni
 Stdlib and uno only: this file must not import the pipeline package.
 
 Usage: uno_convert.py [--connect URL] [--profile DIR] IN.docx OUT.pdf [IN2 OUT2 ...]
+       uno_convert.py --compare [--connect URL] [--profile DIR] OLD.docx NEW.docx OUT.docx
+(--compare: LibreOffice's document comparison; OUT holds NEW with tracked changes against OLD.)
 Exit codes: 0 ok, 3 LibreOffice could not be started or reached, 4 a document failed.
 """
 
@@ -21,6 +23,7 @@ import uno
 from com.sun.star.beans import PropertyValue
 
 CONNECT_TIMEOUT = 60.0
+CONTEXT = []  # the remote component context, once connected
 
 
 def props(**values):
@@ -42,6 +45,7 @@ def connect(url, deadline, proc=None):
             raise RuntimeError(f"soffice avslutades direkt (kod {proc.returncode})")
         try:
             ctx = resolver.resolve(f"uno:{url};urp;StarOffice.ComponentContext")
+            CONTEXT[:] = [ctx]
             return ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
         except Exception as exc:  # NoConnectException until soffice listens
             last = exc
@@ -81,17 +85,36 @@ def convert(desktop, source, target):
         doc.close(True)
 
 
+def compare(desktop, context, old, new, target):
+    """Store NEW with LibreOffice's tracked changes against OLD (Edit > Track Changes > Compare)."""
+    doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(os.path.abspath(new)), "_blank", 0,
+                                       props(Hidden=True))
+    if doc is None:
+        raise RuntimeError(f"LibreOffice kunde inte öppna {new}")
+    try:
+        helper = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.DispatchHelper", context)
+        frame = doc.getCurrentController().getFrame()
+        helper.executeDispatch(frame, ".uno:CompareDocuments", "", 0,
+                               props(URL=uno.systemPathToFileUrl(os.path.abspath(old)), NoAcceptDialog=True))
+        doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(target)),
+                       props(FilterName="MS Word 2007 XML"))
+    finally:
+        doc.close(True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--connect", default=None)
     parser.add_argument("--soffice", default=shutil.which("soffice") or "soffice")
     parser.add_argument("--profile", default=None, help="folder for a private LibreOffice profile")
+    parser.add_argument("--compare", action="store_true")
     parser.add_argument("files", nargs="+")
     args = parser.parse_args()
-    if len(args.files) % 2:
-        print("uno_convert: filerna ska anges i par (in ut)", file=sys.stderr)
+    group = 3 if args.compare else 2
+    if len(args.files) % group:
+        print("uno_convert: fel antal filer", file=sys.stderr)
         return 2
-    pairs = list(zip(args.files[0::2], args.files[1::2]))
+    jobs = [args.files[i:i + group] for i in range(0, len(args.files), group)]
     proc = None
     profile = None
     deadline = time.monotonic() + CONNECT_TIMEOUT
@@ -116,11 +139,14 @@ def main():
         return 3
     code = 0
     try:
-        for source, target in pairs:
+        for job in jobs:
             try:
-                convert(desktop, source, target)
+                if args.compare:
+                    compare(desktop, CONTEXT[0], *job)
+                else:
+                    convert(desktop, *job)
             except Exception as exc:
-                print(f"{source}: konverteringen misslyckades: {exc}", file=sys.stderr)
+                print(f"{job[0]}: LibreOffice misslyckades: {exc}", file=sys.stderr)
                 code = 4
                 break
     finally:
