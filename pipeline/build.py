@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .checks import check_plan
-from .errors import ConversionError
+from .errors import ConversionError, SourceErrors
 from .context import build_context
 from .figures import Figure, build_graph, referenced_figures, render_figure
 from .load import PlanSources, load_plan
@@ -53,26 +53,70 @@ def make_figures(sources: PlanSources, cache: Path) -> dict[str, Figure]:
 def build_outputs(root: Path, year: int | str, soffice_url: str | None = None) -> tuple[PlanSources, bytes, bytes]:
     """Return the checked sources, the DOCX and the normalised PDF of `year` (nothing written)."""
     from .normalize import normalise_pdf
-    from .pdf import convert_to_pdf
+    from .pdf import LibreOffice
     sources = check(root, year)
-    data = make_docx(root, sources)
-    return sources, data, normalise_pdf(convert_to_pdf(data, soffice_url=soffice_url), sources.plan)
+    with LibreOffice(soffice_url) as office:  # boots while the DOCX is rendered
+        data = make_docx(root, sources)
+        return sources, data, normalise_pdf(office.convert(data), sources.plan)
 
 
-def build(root: Path, year: int | str, out_dir: Path | None = None, docx_only: bool = False,
-          soffice_url: str | None = None) -> Iterator[str]:
-    """Build the plan of `year`; yield one Swedish progress line per written file."""
-    sources = check(root, year)
-    docx_path, pdf_path = output_paths(root, year, out_dir)
-    data = make_docx(root, sources)
-    if docx_only:
-        write_atomic(docx_path, data)
-        yield f"Skrev {_show(docx_path, root)}"
-        return
+def build(root: Path, years: list[int | str] | int | str, out_dir: Path | None = None,
+          docx_only: bool = False, soffice_url: str | None = None, office=None) -> Iterator[str]:
+    """Build the plans of `years`; yield one Swedish progress line per written file.
+
+    All years are checked before anything is written. One LibreOffice session serves every
+    PDF of the run: it boots while the first DOCX is rendered, and converts each document
+    while the next one is rendered. `office` is a session (or the reason there is none)
+    that the caller opened early and closes itself.
+    """
     from .normalize import normalise_pdf
-    from .pdf import convert_to_pdf
+    from .pdf import LibreOffice, LibreOfficeMissing
+    years = list(years) if isinstance(years, (list, tuple)) else [years]
+    own = office is None and not docx_only
+    if own:
+        try:
+            office = LibreOffice(soffice_url)
+        except LibreOfficeMissing as exc:
+            office = exc
     try:
-        pdf = normalise_pdf(convert_to_pdf(data, soffice_url=soffice_url), sources.plan)
+        checked = _check_all(root, years)
+        pending = None  # (sources, docx bytes, waiting function) of the document in LibreOffice
+        for sources in checked + [None]:
+            data = make_docx(root, sources) if sources is not None else None
+            if pending is not None:
+                yield from _finish(root, pending, out_dir if len(years) == 1 else None, normalise_pdf)
+                pending = None
+            if sources is None:
+                break
+            docx_path, _ = output_paths(root, sources.year, out_dir if len(years) == 1 else None)
+            if docx_only:
+                write_atomic(docx_path, data)
+                yield f"Skrev {_show(docx_path, root)}"
+                continue
+            if isinstance(office, Exception):
+                write_atomic(docx_path, data)
+                raise ConversionError(f"Skrev {_show(docx_path, root)}, men ingen ny PDF: {office}")
+            pending = (sources, data, _submit(root, office, data, docx_path))
+    finally:
+        if own and isinstance(office, LibreOffice):
+            office.close()
+
+
+def _submit(root: Path, office, data: bytes, docx_path: Path):
+    """Hand a DOCX to LibreOffice; return the function that waits for its PDF."""
+    try:
+        return office.submit(data)
+    except ConversionError as exc:
+        write_atomic(docx_path, data)
+        raise ConversionError(f"Skrev {_show(docx_path, root)}, men ingen ny PDF: {exc}") from exc
+
+
+def _finish(root: Path, pending, out_dir: Path | None, normalise_pdf) -> Iterator[str]:
+    """Wait for a submitted document's PDF, then write its DOCX and PDF."""
+    sources, data, wait = pending
+    docx_path, pdf_path = output_paths(root, sources.year, out_dir)
+    try:
+        pdf = normalise_pdf(wait(), sources.plan)
     except ConversionError as exc:
         # The DOCX is complete and valid: keep it, say plainly that the PDF is not updated.
         write_atomic(docx_path, data)
@@ -81,6 +125,19 @@ def build(root: Path, year: int | str, out_dir: Path | None = None, docx_only: b
     write_atomic(pdf_path, pdf)
     yield f"Skrev {_show(docx_path, root)}"
     yield f"Skrev {_show(pdf_path, root)}"
+
+
+def _check_all(root: Path, years: list[int | str]) -> list[PlanSources]:
+    """Return the checked sources of every year, or raise with the problems of all of them."""
+    checked, problems = [], []
+    for year in years:
+        try:
+            checked.append(check(root, year))
+        except SourceErrors as exc:
+            problems += exc.problems
+    if problems:
+        raise SourceErrors(problems)
+    return checked
 
 
 def _show(path: Path, root: Path) -> str:

@@ -20,9 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("year", metavar="ÅR")
 
     build = commands.add_parser("build", help="bygg verksamhetsplanen (DOCX och PDF) för ett år")
-    build.add_argument("year", metavar="ÅR")
+    build.add_argument("year", metavar="ÅR", nargs="+", help="ett eller flera år (de delar på en LibreOffice)")
     build.add_argument("--docx-only", action="store_true", help="bygg bara DOCX, ingen PDF")
-    build.add_argument("--out", type=Path, default=None, help="utmapp (standard: build/ÅR)")
+    build.add_argument("--out", type=Path, default=None, help="utmapp för ett enda år (standard: build/ÅR)")
     build.add_argument("--soffice-url", default=None,
                        help="använd en redan startad LibreOffice, t.ex. "
                             "'socket,host=127.0.0.1,port=2002' (eller VP_SOFFICE_URL)")
@@ -56,10 +56,22 @@ def main(argv: list[str] | None = None) -> int:
             check(root, args.year)
             print(f"sources/{args.year}: allt stämmer.")
         elif args.command == "build":
-            from .build import build
-            for line in build(root, args.year, out_dir=args.out, docx_only=args.docx_only,
-                              soffice_url=args.soffice_url):
-                print(line)
+            office = None
+            if not args.docx_only:
+                # Boot LibreOffice first: it starts while Python imports and renders.
+                from .pdf import LibreOffice, LibreOfficeMissing
+                try:
+                    office = LibreOffice(args.soffice_url)
+                except LibreOfficeMissing as exc:
+                    office = exc
+            try:
+                from .build import build
+                for line in build(root, args.year, out_dir=args.out, docx_only=args.docx_only,
+                                  soffice_url=args.soffice_url, office=office):
+                    print(line)
+            finally:
+                if office is not None and not isinstance(office, Exception):
+                    office.close(wait=False)
         elif args.command == "comments":
             from .comments import run_comments
             for line in run_comments(root, args.files, args.out):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import io
 import os
 import re
 import struct
@@ -19,12 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from PIL import Image
+
 from . import model as m
 from .errors import PipelineError
 from .load import PlanSources
 
 FIGURE_REF = re.compile(r"!\[(?P<caption>[^\]]*)\]\(figur:(?P<name>[^)\s]+)\)")
 DPI = 300
+RENDERING = "png-rgb-300dpi-v2"  # part of the cache key: change it when rendering changes
 MAX_WIDTH_CM = 16.0
 FONT = "Carlito"  # metric twin of Calibri, the template's typeface; what LibreOffice embeds
 FILLS = ["#1F4E79", "#2E75B6", "#9DC3E6", "#DEEAF6", "#F2F2F2"]
@@ -62,26 +66,47 @@ def build_graph(name: str, s: PlanSources) -> Graph:
 
 
 def render_figure(graph: Graph, cache_dir: Path) -> Figure:
-    """Return the figure rendered to PNG (cached by its Graphviz source)."""
-    digest = hashlib.sha256(graph.dot.encode("utf-8")).hexdigest()[:16]
+    """Return the figure rendered to PNG (cached by its Graphviz source).
+
+    Rendered at exactly 300 dpi for the width it is shown at (at most 16 cm), without an alpha
+    channel: sharp in print, and no larger than it needs to be for LibreOffice's PDF export.
+    """
+    digest = hashlib.sha256(f"{RENDERING}\0{graph.dot}".encode("utf-8")).hexdigest()[:16]
     target = cache_dir / f"figur-{digest}.png"
     if not target.exists():
         cache_dir.mkdir(parents=True, exist_ok=True)
+        natural_px = _png_width(_dot(graph.dot, DPI))
+        natural_cm = natural_px / DPI * 2.54
+        dpi = DPI if natural_cm <= MAX_WIDTH_CM else DPI * MAX_WIDTH_CM / natural_cm
+        png = _dot(graph.dot, dpi)
+        with Image.open(io.BytesIO(png)) as image:
+            flat = Image.new("RGB", image.size, "white")
+            flat.paste(image, mask=image.convert("RGBA").getchannel("A"))
+            out = io.BytesIO()
+            flat.save(out, format="PNG", dpi=(DPI, DPI))
         fd, tmp = tempfile.mkstemp(suffix=".png", dir=cache_dir)
-        os.close(fd)
-        try:
-            result = subprocess.run(["dot", "-Tpng", f"-Gdpi={DPI}", "-o", tmp], input=graph.dot.encode("utf-8"),
-                                    capture_output=True, timeout=60)
-        except FileNotFoundError as exc:
-            os.unlink(tmp)
-            raise PipelineError("Graphviz (dot) saknas; installera det med 'make system-deps' "
-                                "eller 'sudo apt-get install graphviz'.") from exc
-        if result.returncode != 0:
-            os.unlink(tmp)
-            raise PipelineError(f"Graphviz kunde inte rita en figur: {result.stderr.decode(errors='replace')}")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(out.getvalue())
         os.replace(tmp, target)
-    width_px = struct.unpack(">I", target.read_bytes()[16:20])[0]
-    return Figure(target, graph.alt, min(MAX_WIDTH_CM, round(width_px / DPI * 2.54, 2)))
+    width_px = _png_width(target.read_bytes())
+    return Figure(target, graph.alt, round(min(MAX_WIDTH_CM, width_px / DPI * 2.54), 2))
+
+
+def _png_width(data: bytes) -> int:
+    return struct.unpack(">I", data[16:20])[0]
+
+
+def _dot(source: str, dpi: float) -> bytes:
+    """Return Graphviz's PNG of `source` at `dpi`."""
+    try:
+        result = subprocess.run(["dot", "-Tpng", f"-Gdpi={dpi:.3f}"], input=source.encode("utf-8"),
+                                capture_output=True, timeout=60)
+    except FileNotFoundError as exc:
+        raise PipelineError("Graphviz (dot) saknas; installera det med 'make system-deps' "
+                            "eller 'sudo apt-get install graphviz'.") from exc
+    if result.returncode != 0:
+        raise PipelineError(f"Graphviz kunde inte rita en figur: {result.stderr.decode(errors='replace')}")
+    return result.stdout
 
 
 # --- graph builders -------------------------------------------------------------------

@@ -94,11 +94,14 @@ def markdown_to_docx(text: str, reference: Path, cache_dir: Path, shift_headings
     def substitute(match: re.Match) -> str:
         figure = figures[match.group("name")]
         alts[figure.path.name] = figure.alt
-        return f"![{match.group('caption')}]({figure.path.name}){{width={figure.width_cm}cm}}"
+        # Relative to pandoc's working folder (the cache) when the figure is there, so that no
+        # absolute path reaches the DOCX; absolute otherwise.
+        where = figure.path.name if figure.path.parent.resolve() == cache_dir.resolve() else str(figure.path.resolve())
+        return f"![{match.group('caption')}]({where}){{width={figure.width_cm}cm}}"
 
     text = FIGURE_REF.sub(substitute, text)
-    key = hashlib.sha256(f"{reference.name}\0{shift_headings}\0{PANDOC_FORMAT}\0{text}\0{sorted(alts.items())}"
-                         .encode()).hexdigest()[:24]
+    key = hashlib.sha256(f"{pypandoc.get_pandoc_version()}\0{reference.name}\0{shift_headings}\0"
+                         f"{PANDOC_FORMAT}\0{text}\0{sorted(alts.items())}".encode()).hexdigest()[:24]
     target = cache_dir / f"md-{key}.docx"
     if target.exists():
         return target
@@ -136,7 +139,7 @@ def _set_alt_texts(path: Path, alts: dict[str, str]) -> None:
 
 
 def _replace_alt(match: re.Match, alts: dict[str, str]) -> str:
-    name = match.group(3)
+    name = Path(match.group(3)).name
     alt = xml_escape(alts.get(name, ""), {'"': "&quot;"})
     return f'{match.group(1)}descr="{alt}"{match.group(2)}descr="{alt}"'
 

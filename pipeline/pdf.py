@@ -1,17 +1,23 @@
 """PDF stage: DOCX → PDF/A-2b + PDF/UA through LibreOffice, via the UNO helper process.
 
-LibreOffice is started per run with a private profile (two builds at once do not collide),
-killed when it hangs past the timeout, and retried once after a crash. A running LibreOffice
-is used instead when the user points at it (`--soffice-url` or VP_SOFFICE_URL).
+`LibreOffice` is one session: the helper (Debian's python3 with uno) starts soffice with a
+private profile as soon as the session opens, so LibreOffice boots while Python renders the
+DOCX, and several documents in one run share it. A request that takes longer than the timeout
+kills the helper and soffice (their whole process group) and says so; a crash is retried once
+in a fresh session. A running LibreOffice is used instead when the user points at it
+(`--soffice-url` or VP_SOFFICE_URL); it is never stopped by us.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import selectors
 import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from .errors import ConversionError
@@ -19,13 +25,18 @@ from .errors import ConversionError
 HELPER = Path(__file__).with_name("uno_convert.py")
 UNO_PYTHON = os.environ.get("VP_UNO_PYTHON", "/usr/bin/python3")
 DEFAULT_TIMEOUT = 180.0
+UNO_PATHS = ("/usr/lib/python3/dist-packages", "/usr/lib/libreoffice/program")
 INSTALL_HINT = ("Installera LibreOffice med 'make system-deps' (som root) eller "
                 "'sudo apt-get install libreoffice-writer-nogui python3-uno'; "
-                "DOCX-filen är byggd ändå.")
+                "DOCX-filen byggs ändå.")
 
 
 class LibreOfficeMissing(ConversionError):
     """LibreOffice or its Python bridge is not installed."""
+
+
+class _Crashed(Exception):
+    """The helper or soffice died; the message says what it last reported."""
 
 
 def libreoffice_status() -> str | None:
@@ -35,96 +46,195 @@ def libreoffice_status() -> str | None:
         return "LibreOffice (soffice) är inte installerat."
     if not Path(UNO_PYTHON).exists():
         return f"{UNO_PYTHON} saknas (behövs för LibreOffice-bryggan python3-uno)."
+    if any(Path(p, "uno.py").exists() for p in UNO_PATHS):
+        return None  # Debian's python3-uno: no need to pay for a trial import
     probe = subprocess.run([UNO_PYTHON, "-c", "import uno"], capture_output=True, timeout=30)
     if probe.returncode != 0:
         return "LibreOffice-bryggan python3-uno är inte installerad."
     return None
 
 
+class LibreOffice:
+    """A LibreOffice session for any number of conversions and comparisons."""
+
+    def __init__(self, soffice_url: str | None = None, timeout: float | None = None):
+        reason = libreoffice_status()
+        if reason:
+            raise LibreOfficeMissing(f"PDF kan inte skapas: {reason} {INSTALL_HINT}")
+        self.url = soffice_url or os.environ.get("VP_SOFFICE_URL") or None
+        self.timeout = timeout or float(os.environ.get("VP_LO_TIMEOUT", DEFAULT_TIMEOUT))
+        self.work = Path(tempfile.mkdtemp(prefix="vp-lo-"))
+        self.proc: subprocess.Popen | None = None
+        self.ready = False
+        self.starts = 0
+        self.documents = 0
+        self._start()
+
+    def __enter__(self) -> "LibreOffice":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        self.starts += 1
+        # A private profile per start, outside the work folder: the helper removes it when it
+        # has stopped soffice, which may be after we have returned (close(wait=False)).
+        self.profile = Path(tempfile.mkdtemp(prefix="vp-lo-profil-"))
+        args = [UNO_PYTHON, str(HELPER), "--profile", str(self.profile)]
+        if self.url:
+            args += ["--connect", self.url]
+        if os.environ.get("VP_SOFFICE"):
+            args += ["--soffice", os.environ["VP_SOFFICE"]]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+        self.stderr = (self.work / f"fel-{self.starts}.txt").open("w+")
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
+                                     text=True, start_new_session=True, env=env, bufsize=1)
+        self.ready = False
+
+    def _read(self, deadline: float) -> dict:
+        """Return the helper's next answer; kill everything when the deadline passes."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.proc.stdout, selectors.EVENT_READ)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not selector.select(timeout=remaining):
+                self._kill()
+                raise ConversionError(f"LibreOffice svarade inte inom {self.timeout:.0f} sekunder och "
+                                      "stoppades. Försök igen; om det upprepas, öka VP_LO_TIMEOUT.")
+        line = self.proc.stdout.readline()
+        if not line:
+            self.stderr.seek(0)
+            detail = self.stderr.read().strip().splitlines()
+            raise _Crashed(detail[-1] if detail else f"LibreOffice avslutades (kod {self.proc.wait()})")
+        return json.loads(line)
+
+    def _request(self, payload: dict) -> None:
+        deadline = time.monotonic() + self.timeout
+        self._send(payload, deadline)
+        self._receive(deadline)
+
+    def _send(self, payload: dict, deadline: float) -> None:
+        if not self.ready:
+            first = self._read(deadline)
+            if "error" in first:
+                raise _Crashed(first["error"])
+            self.ready = True
+        try:
+            self.proc.stdin.write(json.dumps(payload) + "\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError) as exc:
+            raise _Crashed("LibreOffice avslutades") from exc
+
+    def _receive(self, deadline: float) -> None:
+        answer = self._read(deadline)
+        if "error" in answer:
+            raise _Crashed(answer["error"])
+
+    def _run(self, payload: dict, what: str) -> None:
+        """Send one request; after a crash, retry once in a fresh session."""
+        try:
+            self._request(payload)
+        except _Crashed as first:
+            self._kill()
+            self._start()
+            try:
+                self._request(payload)
+            except _Crashed as second:
+                self._kill()
+                raise ConversionError(f"LibreOffice kunde inte {what} (två försök): {second or first}") from second
+
+    def convert(self, docx: bytes) -> bytes:
+        """Return the PDF/A made from `docx`."""
+        return self.submit(docx)()
+
+    def submit(self, docx: bytes):
+        """Start converting `docx` and return a function that waits for and returns the PDF.
+
+        LibreOffice works in its own process meanwhile, so the caller can render the next
+        document; a crash found while waiting is retried once, as in `convert`.
+        """
+        self.documents += 1
+        source = self.work / f"dokument-{self.documents}.docx"
+        target = source.with_suffix(".pdf")
+        source.write_bytes(docx)
+        payload = {"convert": [str(source), str(target)]}
+        deadline = time.monotonic() + self.timeout
+        try:
+            self._send(payload, deadline)
+            sent = True
+        except _Crashed:
+            sent = False
+
+        def result() -> bytes:
+            try:
+                if not sent:
+                    raise _Crashed("LibreOffice avslutades")
+                self._receive(deadline)
+            except _Crashed:
+                self._run(payload, "skapa PDF")  # once more, in a fresh session
+            if not target.exists():
+                raise ConversionError("LibreOffice skapade ingen PDF.")
+            data = target.read_bytes()
+            source.unlink()
+            target.unlink()
+            return data
+        return result
+
+    def compare(self, old: bytes, new: bytes) -> bytes:
+        """Return NEW as DOCX with tracked changes against OLD."""
+        self.documents += 1
+        paths = [self.work / f"jamforelse-{self.documents}-{n}.docx" for n in ("gammal", "ny", "resultat")]
+        paths[0].write_bytes(old)
+        paths[1].write_bytes(new)
+        self._run({"compare": [str(p) for p in paths]}, "jämföra dokumenten")
+        if not paths[2].exists():
+            raise ConversionError("LibreOffice skapade ingen jämförelse.")
+        return paths[2].read_bytes()
+
+    def _kill(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        self.proc = None
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+    def close(self, wait: bool = True) -> None:
+        """Stop the helper, which stops the soffice it started and removes its profile.
+
+        With wait=False the helper finishes that on its own after we return (the command
+        line does not make the user wait for LibreOffice to shut down).
+        """
+        if self.proc is not None:
+            try:
+                self.proc.stdin.close()
+                if wait:
+                    self.proc.wait(timeout=30)
+            except (subprocess.TimeoutExpired, OSError):
+                self._kill()
+            if wait:
+                self._kill()
+            else:
+                self.proc.returncode = 0  # detached: it exits by itself; no zombie warning
+                self.proc = None
+        self.stderr.close()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
 def convert_to_pdf(docx: bytes, soffice_url: str | None = None, timeout: float | None = None) -> bytes:
-    """Return the PDF made by LibreOffice from `docx`; raise ConversionError with a clear reason."""
-    return convert_many([docx], soffice_url=soffice_url, timeout=timeout)[0]
+    """Return the PDF made by LibreOffice from `docx` (one session for one document)."""
+    with LibreOffice(soffice_url, timeout) as office:
+        return office.convert(docx)
 
 
-def convert_many(documents: list[bytes], soffice_url: str | None = None,
-                 timeout: float | None = None) -> list[bytes]:
-    """Return one PDF per DOCX, converted by a single LibreOffice process."""
-    reason = libreoffice_status()
-    if reason:
-        raise LibreOfficeMissing(f"PDF kan inte skapas: {reason} {INSTALL_HINT}")
-    url = soffice_url or os.environ.get("VP_SOFFICE_URL") or None
-    timeout = timeout or float(os.environ.get("VP_LO_TIMEOUT", DEFAULT_TIMEOUT))
-    with tempfile.TemporaryDirectory(prefix="vp-pdf-") as work:
-        pairs = []
-        for i, data in enumerate(documents):
-            source = Path(work) / f"dokument-{i}.docx"
-            source.write_bytes(data)
-            pairs += [str(source), str(source.with_suffix(".pdf"))]
-        last_error = ""
-        for attempt in (1, 2):
-            profile = Path(work) / f"profil-{attempt}"
-            code, stderr = _run_helper(pairs, url, timeout, profile)
-            if code == 0 and all(Path(p).exists() for p in pairs[1::2]):
-                return [Path(p).read_bytes() for p in pairs[1::2]]
-            if code == "timeout":
-                raise ConversionError(f"LibreOffice svarade inte inom {timeout:.0f} sekunder och "
-                                      "stoppades. Försök igen; om det upprepas, starta om datorn "
-                                      "eller öka VP_LO_TIMEOUT.")
-            last_error = stderr.strip().splitlines()[-1] if stderr.strip() else f"slutkod {code}"
-            for p in pairs[1::2]:
-                Path(p).unlink(missing_ok=True)
-        raise ConversionError(f"LibreOffice kunde inte skapa PDF (två försök): {last_error}")
-
-
-def compare_documents(old: bytes, new: bytes, soffice_url: str | None = None,
-                      timeout: float | None = None) -> bytes:
+def compare_documents(old: bytes, new: bytes, soffice_url: str | None = None) -> bytes:
     """Return NEW as a DOCX with tracked changes against OLD, made by LibreOffice's comparison."""
-    reason = libreoffice_status()
-    if reason:
-        raise LibreOfficeMissing(f"Jämförelsen kräver LibreOffice: {reason} {INSTALL_HINT}")
-    url = soffice_url or os.environ.get("VP_SOFFICE_URL") or None
-    timeout = timeout or float(os.environ.get("VP_LO_TIMEOUT", DEFAULT_TIMEOUT))
-    with tempfile.TemporaryDirectory(prefix="vp-jmf-") as work:
-        old_path, new_path, out_path = (Path(work) / n for n in ("gammal.docx", "ny.docx", "jamforelse.docx"))
-        old_path.write_bytes(old)
-        new_path.write_bytes(new)
-        for attempt in (1, 2):
-            code, stderr = _run_helper([str(old_path), str(new_path), str(out_path)], url, timeout,
-                                       Path(work) / f"profil-{attempt}", extra=["--compare"])
-            if code == 0 and out_path.exists():
-                return out_path.read_bytes()
-            if code == "timeout":
-                raise ConversionError(f"LibreOffice svarade inte inom {timeout:.0f} sekunder och stoppades.")
-        last = stderr.strip().splitlines()[-1] if stderr.strip() else f"slutkod {code}"
-        raise ConversionError(f"LibreOffice kunde inte jämföra dokumenten (två försök): {last}")
-
-
-def _run_helper(pairs: list[str], url: str | None, timeout: float,
-                profile: Path, extra: list[str] = ()) -> tuple[int | str, str]:
-    """Run the UNO helper in its own process group; kill the whole group on timeout."""
-    args = [UNO_PYTHON, str(HELPER), "--profile", str(profile), *extra]
-    if url:
-        args += ["--connect", url]
-    soffice = os.environ.get("VP_SOFFICE")
-    if soffice:
-        args += ["--soffice", soffice]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    proc = subprocess.Popen(args + pairs, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True, env=env)
     try:
-        _, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        return "timeout", ""
-    except BaseException:
-        _kill_group(proc)
-        raise
-    return proc.returncode, stderr
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.communicate()
+        with LibreOffice(soffice_url) as office:
+            return office.compare(old, new)
+    except LibreOfficeMissing as exc:
+        raise LibreOfficeMissing(str(exc).replace("PDF kan inte skapas", "Jämförelsen kräver LibreOffice")
+                                 .replace(" DOCX-filen byggs ändå.", "")) from exc

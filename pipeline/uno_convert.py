@@ -1,16 +1,16 @@
 """LibreOffice helper, run by Debian's /usr/bin/python3 (the only Python where `uno` imports).
 
-Converts DOCX files to PDF/A-2b + PDF/UA after updating every index (the table of contents)
-and field. Starts its own soffice with a private profile, or connects to a running one.
-Stdlib and uno only: this file must not import the pipeline package.
-
-Usage: uno_convert.py [--connect URL] [--profile DIR] IN.docx OUT.pdf [IN2 OUT2 ...]
-       uno_convert.py --compare [--connect URL] [--profile DIR] OLD.docx NEW.docx OUT.docx
-(--compare: LibreOffice's document comparison; OUT holds NEW with tracked changes against OLD.)
-Exit codes: 0 ok, 3 LibreOffice could not be started or reached, 4 a document failed.
+Serves requests on stdin, one JSON object per line, and answers each on stdout:
+    {"convert": ["IN.docx", "OUT.pdf"]}           -> PDF/A-2b + PDF/UA, indexes and fields updated
+    {"compare": ["OLD.docx", "NEW.docx", "OUT.docx"]} -> NEW with tracked changes against OLD
+The first line it prints is {"ready": true} once LibreOffice answers, or {"error": ...}.
+It starts its own soffice with a private profile (--profile), or uses a running one
+(--connect URL). At end of input it stops the soffice it started. Stdlib and uno only:
+this file must not import the pipeline package.
 """
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -22,8 +22,7 @@ import uuid
 import uno
 from com.sun.star.beans import PropertyValue
 
-CONNECT_TIMEOUT = 60.0
-CONTEXT = []  # the remote component context, once connected
+CONNECT_TIMEOUT = 120.0
 
 
 def props(**values):
@@ -37,6 +36,7 @@ def props(**values):
 
 
 def connect(url, deadline, proc=None):
+    """Return (component context, desktop) once LibreOffice answers at `url`."""
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
     last = None
@@ -45,8 +45,8 @@ def connect(url, deadline, proc=None):
             raise RuntimeError(f"soffice avslutades direkt (kod {proc.returncode})")
         try:
             ctx = resolver.resolve(f"uno:{url};urp;StarOffice.ComponentContext")
-            CONTEXT[:] = [ctx]
-            return ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+            desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+            return ctx, desktop
         except Exception as exc:  # NoConnectException until soffice listens
             last = exc
             time.sleep(0.05)
@@ -54,11 +54,10 @@ def connect(url, deadline, proc=None):
 
 
 def convert(desktop, source, target):
-    url_in = uno.systemPathToFileUrl(os.path.abspath(source))
-    url_out = uno.systemPathToFileUrl(os.path.abspath(target))
-    doc = desktop.loadComponentFromURL(url_in, "_blank", 0, props(Hidden=True, UpdateDocMode=0))
+    doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(os.path.abspath(source)), "_blank", 0,
+                                       props(Hidden=True, UpdateDocMode=0))
     if doc is None:
-        raise RuntimeError(f"LibreOffice kunde inte öppna {source}")
+        raise RuntimeError("LibreOffice kunde inte öppna dokumentet")
     try:
         # Twice: a table of contents that grows can move headings to later pages.
         for _ in range(2):
@@ -68,19 +67,11 @@ def convert(desktop, source, target):
             doc.getTextFields().refresh()
             doc.refresh()
         filter_data = uno.Any("[]com.sun.star.beans.PropertyValue", props(
-            SelectPdfVersion=2,
-            UseTaggedPDF=True,
-            PDFUACompliance=True,
-            ExportBookmarks=True,
-            ExportNotes=False,
-            EmbedStandardFonts=True,
-            UseLosslessCompression=True,
-            Quality=100,
-            ReduceImageResolution=False,
-            DisplayPDFDocumentTitle=True,
-            OpenBookmarkLevels=-1,
-        ))
-        doc.storeToURL(url_out, props(FilterName="writer_pdf_Export", FilterData=filter_data))
+            SelectPdfVersion=2, UseTaggedPDF=True, PDFUACompliance=True, ExportBookmarks=True,
+            ExportNotes=False, EmbedStandardFonts=True, UseLosslessCompression=True, Quality=100,
+            ReduceImageResolution=False, DisplayPDFDocumentTitle=True, OpenBookmarkLevels=-1))
+        doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(target)),
+                       props(FilterName="writer_pdf_Export", FilterData=filter_data))
     finally:
         doc.close(True)
 
@@ -90,71 +81,73 @@ def compare(desktop, context, old, new, target):
     doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(os.path.abspath(new)), "_blank", 0,
                                        props(Hidden=True))
     if doc is None:
-        raise RuntimeError(f"LibreOffice kunde inte öppna {new}")
+        raise RuntimeError("LibreOffice kunde inte öppna dokumentet")
     try:
         helper = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.DispatchHelper", context)
-        frame = doc.getCurrentController().getFrame()
-        helper.executeDispatch(frame, ".uno:CompareDocuments", "", 0,
+        helper.executeDispatch(doc.getCurrentController().getFrame(), ".uno:CompareDocuments", "", 0,
                                props(URL=uno.systemPathToFileUrl(os.path.abspath(old)), NoAcceptDialog=True))
-        doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(target)),
-                       props(FilterName="MS Word 2007 XML"))
+        doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(target)), props(FilterName="MS Word 2007 XML"))
     finally:
         doc.close(True)
+
+
+def answer(payload):
+    sys.stdout.write(json.dumps(payload) + "\n")
+    sys.stdout.flush()
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--connect", default=None)
     parser.add_argument("--soffice", default=shutil.which("soffice") or "soffice")
-    parser.add_argument("--profile", default=None, help="folder for a private LibreOffice profile")
-    parser.add_argument("--compare", action="store_true")
-    parser.add_argument("files", nargs="+")
+    parser.add_argument("--profile", default=None,
+                        help="folder for a private LibreOffice profile (removed when done)")
     args = parser.parse_args()
-    group = 3 if args.compare else 2
-    if len(args.files) % group:
-        print("uno_convert: fel antal filer", file=sys.stderr)
-        return 2
-    jobs = [args.files[i:i + group] for i in range(0, len(args.files), group)]
     proc = None
     profile = None
-    deadline = time.monotonic() + CONNECT_TIMEOUT
     try:
         if args.connect:
-            url = args.connect
-            desktop = connect(url, deadline)
+            context, desktop = connect(args.connect, time.monotonic() + CONNECT_TIMEOUT)
         else:
             profile = args.profile or tempfile.mkdtemp(prefix="vp-lo-profil-")
-            pipe = f"vp-{uuid.uuid4().hex}"
-            url = f"pipe,name={pipe}"
+            url = f"pipe,name=vp-{uuid.uuid4().hex}"
             proc = subprocess.Popen(
-                [args.soffice, "--headless", "--invisible", "--nologo", "--norestore",
-                 "--nodefault", "--nolockcheck", "--nofirststartwizard",
-                 f"-env:UserInstallation={uno.systemPathToFileUrl(profile)}",
+                [args.soffice, "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
+                 "--nolockcheck", "--nofirststartwizard",
+                 f"-env:UserInstallation={uno.systemPathToFileUrl(os.path.abspath(profile))}",
                  f"--accept={url};urp;StarOffice.ComponentContext"],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            desktop = connect(url, deadline, proc)
+            context, desktop = connect(url, time.monotonic() + CONNECT_TIMEOUT, proc)
     except Exception as exc:
-        print(f"LibreOffice kunde inte startas: {exc}", file=sys.stderr)
-        _stop(proc, None, profile)
+        answer({"error": f"LibreOffice kunde inte startas: {exc}"})
+        stop(proc, None, profile)
         return 3
+    answer({"ready": True})
     code = 0
     try:
-        for job in jobs:
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            request = json.loads(line)
             try:
-                if args.compare:
-                    compare(desktop, CONTEXT[0], *job)
+                if "convert" in request:
+                    convert(desktop, *request["convert"])
+                elif "compare" in request:
+                    compare(desktop, context, *request["compare"])
                 else:
-                    convert(desktop, *job)
+                    raise RuntimeError(f"okänd begäran {sorted(request)}")
+                answer({"ok": True})
             except Exception as exc:
-                print(f"{job[0]}: LibreOffice misslyckades: {exc}", file=sys.stderr)
-                code = 4
-                break
+                answer({"error": str(exc)})
+                if "DisposedException" in type(exc).__name__ or "RuntimeException" in type(exc).__name__:
+                    code = 4  # the connection is gone: let the caller start anew
+                    break
     finally:
-        _stop(proc, desktop if proc is not None else None, profile)
+        stop(proc, desktop if proc is not None else None, profile)
     return code
 
 
-def _stop(proc, desktop, profile):
+def stop(proc, desktop, profile):
     if desktop is not None:
         try:
             desktop.terminate()

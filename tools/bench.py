@@ -1,0 +1,160 @@
+"""Benchmark: per-stage medians and the speed ratios of issue 9, measured in one run.
+
+    make bench            (or: .venv/bin/python tools/bench.py [--runs N])
+
+Prints a Markdown report; docs/prestanda.md holds the figures recorded on the project's machine.
+Not a test: nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.build import check, make_docx, make_figures  # noqa: E402
+from pipeline.markdown import markdown_to_docx, reference_doc  # noqa: E402
+from pipeline.normalize import normalise_pdf  # noqa: E402
+from pipeline.pdf import LibreOffice  # noqa: E402
+
+PY = sys.executable
+WEEKDAYS = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def median_of(runs: int, fn) -> float:
+    return statistics.median(timed(fn) for _ in range(runs))
+
+
+def run(*args: str, cwd: Path = ROOT) -> None:
+    result = subprocess.run(list(args), cwd=cwd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} misslyckades:\n{result.stderr}")
+
+
+def stage_times(runs: int) -> dict[str, float]:
+    """Median seconds of each stage, in this process (LibreOffice started cold each time)."""
+    sources = check(ROOT, 2024)
+    cache = ROOT / "build" / ".cache"
+    make_docx(ROOT, sources)  # warm the pandoc and figure caches, as after a first build
+    template = ROOT / "templates" / "verksamhetsplan.docx"
+    figures = make_figures(sources, cache)
+    appendix_texts = [sources.texts[a.text] for a in sources.plan.appendices if a.text]
+
+    def appendices_cold():
+        with tempfile.TemporaryDirectory() as tmp:
+            ref = reference_doc(template, Path(tmp))
+            for text in appendix_texts:
+                markdown_to_docx(text, ref, Path(tmp), figures=figures)
+
+    docx = make_docx(ROOT, sources)
+    holder = {}
+
+    def convert():
+        with LibreOffice() as office:
+            holder["pdf"] = office.convert(docx)
+
+    times = {
+        "läsa och kontrollera källorna": median_of(runs, lambda: check(ROOT, 2024)),
+        "DOCX (mall, text, figurer; pandoc-cache varm)": median_of(runs, lambda: make_docx(ROOT, sources)),
+        "bilagor 2–3 genom pandoc (kall cache)": median_of(runs, appendices_cold),
+        "PDF-konvertering (LibreOffice kallstartad)": median_of(runs, convert),
+    }
+    times["PDF-normalisering (pikepdf)"] = median_of(runs, lambda: normalise_pdf(holder["pdf"], sources.plan))
+    return times
+
+
+def bare_soffice(docx: Path, runs: int) -> float:
+    def once():
+        with tempfile.TemporaryDirectory() as tmp:
+            run("soffice", "--headless", f"-env:UserInstallation=file://{tmp}/profil", "--convert-to", "pdf",
+                "--outdir", tmp, str(docx))
+    return median_of(runs, once)
+
+
+def fill_todos(root: Path, year: int) -> None:
+    """Fill what new-year leaves to do: population and meetings on each body's weekday."""
+    budget = root / f"sources/{year}/budget.yaml"
+    budget.write_text(re.sub(r"antal: .*", "antal: 520824", budget.read_text(encoding="utf-8")), encoding="utf-8")
+    calendar = root / f"sources/{year}/kalendarium.yaml"
+    text = calendar.read_text(encoding="utf-8")
+    days = re.findall(r"veckodag: (\w+)", text)
+
+    def meetings(match, counter=iter(range(100))):
+        weekday = WEEKDAYS.index(days[next(counter)])
+        dates = []
+        for month in (3, 5, 9, 11):
+            day = dt.date(year, month, 8)
+            dates.append(day + dt.timedelta(days=(weekday - day.weekday()) % 7))
+        return "möten:" + "".join(f"\n      - datum: {d.isoformat()}" for d in dates)
+    calendar.write_text(re.sub(r"möten: .*ATT GÖRA.*", meetings, text), encoding="utf-8")
+
+
+def four_years(tmp: Path) -> Path:
+    root = tmp / "fyra"
+    shutil.copytree(ROOT / "sources", root / "sources")
+    shutil.copytree(ROOT / "templates", root / "templates")
+    for year in (2025, 2026, 2027):
+        run(PY, "-m", "pipeline", "--root", str(root), "new-year", str(year))
+        fill_todos(root, year)
+    return root
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    runs = parser.parse_args().runs
+    with tempfile.TemporaryDirectory(prefix="vp-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        stages = stage_times(runs)
+        out = tmp / "ut"
+        full = median_of(runs, lambda: run(PY, "-m", "pipeline", "build", "2024", "--out", str(out)))
+        bare = bare_soffice(out / "verksamhetsplan-2024.docx", runs)
+        docx_only = median_of(runs, lambda: run(PY, "-m", "pipeline", "build", "2024", "--docx-only",
+                                                "--out", str(tmp / "docx")))
+        run("make", "--no-print-directory", "plan-2024")
+        noop = median_of(runs, lambda: run("make", "--no-print-directory", "plan-2024"))
+        root = four_years(tmp)
+        years = ["2024", "2025", "2026", "2027"]
+        run(PY, "-m", "pipeline", "--root", str(root), "build", *years)  # warm caches
+        batch = median_of(max(1, runs // 2), lambda: run(PY, "-m", "pipeline", "--root", str(root), "build", *years))
+        singles = median_of(max(1, runs // 2), lambda: [run(PY, "-m", "pipeline", "--root", str(root), "build", y)
+                                                       for y in years])
+    cores = os.cpu_count()
+    print(f"# Prestandamätning {dt.date.today().isoformat()}\n")
+    print(f"Dator: {platform.machine()}, {cores} kärnor, Python {platform.python_version()}, "
+          f"{subprocess.run(['soffice', '--version'], capture_output=True, text=True).stdout.strip()}. "
+          f"Median av {runs} körningar.\n")
+    print("| steg | median (s) |\n| --- | ---: |")
+    for name, seconds in stages.items():
+        print(f"| {name} | {seconds:.2f} |")
+    print("\n| jämförelse | tider (s) | kvot | mål |\n| --- | --- | ---: | --- |")
+    print(f"| helt bygge (DOCX+PDF, kall LibreOffice) ÷ bar `soffice --convert-to pdf` av samma DOCX "
+          f"| {full:.2f} / {bare:.2f} | {full / bare:.2f} | ≤ 1,3 |")
+    print(f"| bara DOCX ÷ helt bygge | {docx_only:.2f} / {full:.2f} | {docx_only / full:.2f} | |")
+    print(f"| ombygge utan ändringar (`make plan-2024`) ÷ helt bygge | {noop:.3f} / {full:.2f} "
+          f"| {noop / full:.3f} | ≤ 0,05 |")
+    print(f"| fyra planer i en körning ÷ fyra enskilda byggen | {batch:.2f} / {singles:.2f} "
+          f"| {batch / singles:.2f} | ≤ 0,5 |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
