@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -50,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     root = args.root.resolve()
+    # SIGTERM (a stopped job, a closed terminal) unwinds like Ctrl-C: work files are removed,
+    # LibreOffice is stopped, earlier outputs stay as they were.
+    signal.signal(signal.SIGTERM, _interrupted)
     try:
         if args.command == "check":
             from .build import check
@@ -101,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
             print(line, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("Avbrutet.", file=sys.stderr)
+        print("Avbrutet; tidigare byggda filer är orörda.", file=sys.stderr)
         return 130
     return 0
+
+
+def _interrupted(signum, frame) -> None:
+    raise KeyboardInterrupt

@@ -11,7 +11,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-_ILLEGAL_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters a Word document (XML 1.0) cannot hold: C0 controls but tab and newlines,
+# lone surrogates, and the two non-characters U+FFFE and U+FFFF.
+_ILLEGAL_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 
@@ -21,7 +23,7 @@ def _clean_text(value: object) -> object:
     if isinstance(value, str):
         bad = _ILLEGAL_CONTROL.search(value)
         if bad:
-            raise ValueError(f"otillåtet kontrolltecken U+{ord(bad.group()):04X} "
+            raise ValueError(f"otillåtet tecken U+{ord(bad.group()):04X} (kontrolltecken) "
                              f"på position {bad.start() + 1}; ta bort det")
         value = value.strip()
         if not value:

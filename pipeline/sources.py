@@ -92,7 +92,12 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
     text = read_text(path, display, problems)
     if text is None:
         return None
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        problems.append(Problem(display, f"otillåtet tecken U+{exc.character:04X} i filen; ta bort det.",
+                                line=text[: exc.position].count("\n") + 1))
+        return None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -103,12 +108,25 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
         _index_node(node, (), lines, display, problems, [0])
         if len(problems) > own:
             return None
-        data = loader.construct_document(node)
+        try:
+            data = loader.construct_document(node)
+        except (ValueError, TypeError, OverflowError) as exc:
+            # e.g. 2024-02-30: YAML reads it as a date, and no such day exists
+            bad = _first_unconstructible(node)
+            what = "är inget giltigt datum" if bad is not None and bad.tag.endswith(":timestamp") \
+                else "kan inte läsas som ett värde"
+            problems.append(Problem(display, f"{bad.value!r} {what}." if bad else "ett värde kan inte läsas.",
+                                    line=bad.start_mark.line + 1 if bad else None))
+            return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problems.append(Problem(display, f"YAML-syntaxfel: {_swedish_yaml_problem(exc)}",
                                 line=mark.line + 1 if mark else None,
                                 column=mark.column + 1 if mark else None))
+        return None
+    except yaml.reader.ReaderError as exc:
+        problems.append(Problem(display, f"otillåtet tecken U+{exc.character:04X} i filen; ta bort det.",
+                                line=text[: exc.position].count("\n") + 1))
         return None
     except yaml.YAMLError as exc:
         problems.append(Problem(display, f"YAML-syntaxfel: {exc}"))
@@ -119,6 +137,23 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
     finally:
         loader.dispose()
     return SourceFile(display, data, lines)
+
+
+def _first_unconstructible(node: yaml.Node) -> yaml.ScalarNode | None:
+    """Return the first scalar that SafeLoader cannot turn into a value (e.g. an impossible date)."""
+    if isinstance(node, yaml.ScalarNode):
+        try:
+            yaml.SafeLoader("").construct_object(node, deep=True)
+        except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+            return node
+        return None
+    children = node.value if isinstance(node, yaml.SequenceNode) else \
+        [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else []
+    for child in children:
+        found = _first_unconstructible(child)
+        if found is not None:
+            return found
+    return None
 
 
 def _index_node(node: yaml.Node, loc: Loc, lines: dict[Loc, int], display: str,

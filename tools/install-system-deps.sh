@@ -2,7 +2,7 @@
 # Installera de Debian-paket som pipelinen behöver (LibreOffice, python3-uno, poppler, Graphviz, typsnitt).
 # Körs av make vid behov. Kräver root för apt-get; annars skrivs kommandot ut.
 set -eu
-PACKAGES="libreoffice-writer-nogui python3-uno poppler-utils graphviz fonts-crosextra-carlito fonts-liberation2 fonts-dejavu-core"
+PACKAGES="libreoffice-writer-nogui python3-uno poppler-utils graphviz fonts-crosextra-carlito fonts-liberation2 fonts-dejavu-core fonts-symbola"
 
 missing=""
 command -v soffice >/dev/null 2>&1 || missing="yes"
@@ -10,6 +10,7 @@ command -v soffice >/dev/null 2>&1 || missing="yes"
 command -v pdftotext >/dev/null 2>&1 || missing="yes"
 command -v dot >/dev/null 2>&1 || missing="yes"
 fc-list 2>/dev/null | grep -qi carlito || missing="yes"
+fc-list 2>/dev/null | grep -qi symbola || missing="yes"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
