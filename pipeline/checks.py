@@ -6,6 +6,7 @@ Each check returns problems located at a key of a source file; `check_plan` runs
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterator
 
@@ -42,6 +43,11 @@ def check_figures(s: PlanSources) -> Iterator[Problem]:
     from .figures import figure_names, referenced_figures
     known = figure_names()
     for key, text in s.texts.items():
+        for match in re.finditer(r"!\[[^\]]*\]\((?!figur:)([^)]*)\)", text):
+            # Other images would make pandoc read files or fetch addresses named in a source text.
+            yield Problem(s.text_paths[key], f"bilden '{match.group(1)}' kan inte användas; figurer läggs in "
+                          f"som ![Figurtext](figur:NAMN) (finns: {', '.join(known)}).",
+                          line=text[: match.start()].count("\n") + 1)
         for line, name in referenced_figures(text):
             if name not in known:
                 yield Problem(s.text_paths[key], f"figuren 'figur:{name}' finns inte (finns: {', '.join(known)}).",

@@ -24,7 +24,7 @@ from .errors import ConversionError
 
 HELPER = Path(__file__).with_name("uno_convert.py")
 UNO_PYTHON = os.environ.get("VP_UNO_PYTHON", "/usr/bin/python3")
-DEFAULT_TIMEOUT = 180.0
+DEFAULT_TIMEOUT = 50.0  # a normal conversion takes 1–3 s; VP_LO_TIMEOUT overrides
 UNO_PATHS = ("/usr/lib/python3/dist-packages", "/usr/lib/libreoffice/program")
 INSTALL_HINT = ("Installera LibreOffice med 'make system-deps' (som root) eller "
                 "'sudo apt-get install libreoffice-writer-nogui python3-uno'; "

@@ -32,13 +32,20 @@ class SafeDocx:
         self.path = path
         try:
             size = path.stat().st_size
+        except FileNotFoundError as exc:
+            raise UnsafeDocument("filen finns inte.") from exc
         except OSError as exc:
             raise UnsafeDocument(f"filen kan inte läsas ({exc.strerror}).") from exc
+        if path.is_dir():
+            raise UnsafeDocument("är en mapp, inte en Word-fil.")
         if size > MAX_FILE_BYTES:
             raise UnsafeDocument(f"filen är för stor för att vara en plan ({size // (1024 * 1024)} MB, "
                                  f"högst {MAX_FILE_BYTES // (1024 * 1024)} MB).")
-        with path.open("rb") as handle:
-            head = handle.read(8)
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(8)
+        except OSError as exc:
+            raise UnsafeDocument("filen kan inte läsas (saknar läsrättighet?).") from exc
         if head == OLE_MAGIC:
             raise UnsafeDocument("filen är krypterad (lösenordsskyddad) eller en gammal .doc-fil; "
                                  "spara den som en vanlig .docx utan lösenord.")

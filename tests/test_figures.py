@@ -125,3 +125,12 @@ def test_the_tagged_pdf_has_figure_elements_with_alt(build_2024):
         walk(pdf.Root.StructTreeRoot)
     assert len(alts) == 5
     assert all(alt.startswith("Figuren visar") for alt in alts)
+
+
+def test_other_images_in_markdown_are_refused(project):
+    replace_in(project, "2024/text/1-om-verksamhetsplanen.md", "enligt nedanstående bild.",
+               "enligt nedanstående bild. ![karta](http://example.invalid/karta.png)")
+    found = problems(project)
+    assert len(found) == 1
+    assert found[0].startswith("sources/2024/text/1-om-verksamhetsplanen.md:9: bilden "
+                               "'http://example.invalid/karta.png' kan inte användas")
