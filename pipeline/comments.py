@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import docx
+from docx.enum.section import WD_ORIENT
 from docx.oxml import OxmlElement
+from docx.shared import Cm
 from docx.oxml.ns import qn
 
 from .errors import PipelineError
@@ -175,20 +177,25 @@ def compile_comments(paths: list[Path], municipalities: list[str]) -> Compilatio
 def write_compilation(result: Compilation, out: Path, reference: Path) -> tuple[Path, Path]:
     """Write the compilation as DOCX (styled like the plan) and as CSV beside it."""
     document = docx.Document(str(reference))
+    section = document.sections[0]  # landscape: six columns need the width
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(2))
     document.add_heading("Remissammanställning", level=1)
     document.add_paragraph(f"{len(result.comments)} kommentarer från {len(result.files)} filer.", style="Body Text")
-    _table(document, ["Fil", "Kommun"], [[f, m] for f, m in result.files])
+    _table(document, ["Fil", "Kommun"], [[f, m] for f, m in result.files], [12.85, 12.85])
     if result.refused:
         document.add_heading("Filer som inte kunde läsas", level=2)
-        _table(document, ["Fil", "Orsak"], [[f, r] for f, r in result.refused])
+        _table(document, ["Fil", "Orsak"], [[f, r] for f, r in result.refused], [8, 17.7])
     sections: dict[str, list[Comment]] = {}
     for comment in result.comments:
         sections.setdefault(comment.heading, []).append(comment)
     for heading, comments in sections.items():
         document.add_heading(heading, level=2)
-        _table(document, ["Kommun", "Kommenterad text", "Kommentar", "Författare", "Datum"],
-               [[c.municipality, c.commented, (f"Svar: {c.text}" if c.reply_to else c.text), c.author, c.date]
-                for c in comments])
+        _table(document, ["Kommun", "Avsnitt", "Kommenterad text", "Kommentar", "Författare", "Datum"],
+               [[c.municipality, c.heading, c.commented, (f"Svar: {c.text}" if c.reply_to else c.text),
+                 c.author, c.date] for c in comments], [2.6, 3.6, 7.4, 7.1, 2.8, 2.2])
     props = document.core_properties
     props.title, props.author, props.language = "Remissammanställning", "Södertörns kansli", "sv-SE"
     buffer = io.BytesIO()
@@ -206,9 +213,10 @@ def write_compilation(result: Compilation, out: Path, reference: Path) -> tuple[
     return out, csv_path
 
 
-def _table(document, header: list[str], rows: list[list[str]]) -> None:
+def _table(document, header: list[str], rows: list[list[str]], widths_cm: list[float]) -> None:
     table = document.add_table(rows=1, cols=len(header))
     table.style = document.styles["Plantabell"]
+    table.autofit = False
     for cell, label in zip(table.rows[0].cells, header):
         cell.paragraphs[0].text = label
         cell.paragraphs[0].style = document.styles["Tabellrubrik"]
@@ -219,6 +227,11 @@ def _table(document, header: list[str], rows: list[list[str]]) -> None:
         for cell, value in zip(cells, values):
             cell.paragraphs[0].text = value
             cell.paragraphs[0].style = document.styles["Tabelltext"]
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_cm):
+            cell.width = Cm(width)
+    for column, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths_cm):
+        column.set(qn("w:w"), str(int(Cm(width).twips)))  # LibreOffice lays out by the grid
 
 
 def run_comments(root: Path, files: list[Path], out: Path) -> list[str]:

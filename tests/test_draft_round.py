@@ -123,7 +123,9 @@ def test_comments_are_compiled_with_municipality_and_heading(returned, tmp_path)
             "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}trPr/"
             "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblHeader") is not None
     assert [c.text for c in document.tables[2].rows[0].cells] == [
-        "Kommun", "Kommenterad text", "Kommentar", "Författare", "Datum"]
+        "Kommun", "Avsnitt", "Kommenterad text", "Kommentar", "Författare", "Datum"]
+    first = [c.text for c in document.tables[2].rows[1].cells]
+    assert first[:2] == ["Tyresö", "1. Om verksamhetsplanen 2024"] and first[3] == "Skriv varje år i stället."
 
 
 def test_comments_with_no_readable_file_is_an_error(tmp_path):
