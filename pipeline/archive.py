@@ -55,7 +55,8 @@ def archive(root: Path, year: int | str, soffice_url: str | None = None) -> list
     if folder.exists():
         existing = folder / name
         if existing.is_file() and sha256(existing.read_bytes()) == digest:
-            return [f"archive/{year} innehåller redan samma PDF ({digest[:12]}…); inget skrevs."]
+            return [f"archive/{year} finns redan och skrivs inte över; den arkiverade PDF:en är identisk med "
+                    f"den som byggs nu (SHA-256 {digest[:12]}…), så inget behöver göras."]
         raise PipelineError(f"archive/{year} finns redan med ett annat innehåll; ett arkiverat dokument skrivs "
                             f"aldrig över. Kontrollera ändringarna i källfilerna sedan beslutet.")
     metadata = {

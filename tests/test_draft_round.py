@@ -170,7 +170,8 @@ def test_archive_writes_checksums_refuses_changes_and_verify_catches_a_byte(proj
     assert meta["sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest() and meta["källversion"]
 
     again = run_cli("archive", "2024", root=project)
-    assert again.returncode == 0 and "innehåller redan samma PDF" in again.stdout
+    assert again.returncode == 0 and "finns redan och skrivs inte över" in again.stdout
+    assert "är identisk" in again.stdout
 
     replace_in(project, "2024/kansliet.yaml", "Första förslag ska tas fram", "Ett första förslag ska tas fram")
     changed = run_cli("archive", "2024", root=project)
