@@ -15,6 +15,7 @@ from .figures import Figure, build_graph, referenced_figures, render_figure
 from .load import PlanSources, load_plan
 from .render import render_docx
 from .templates import lint_template
+from .uptodate import remember
 from .writer import write_atomic
 
 
@@ -91,6 +92,7 @@ def build(root: Path, years: list[int | str] | int | str, out_dir: Path | None =
             docx_path, _ = output_paths(root, sources.year, out_dir if len(years) == 1 else None)
             if docx_only:
                 write_atomic(docx_path, data)
+                remember(root, sources.year, [docx_path])
                 yield f"Skrev {_show(docx_path, root)}"
                 continue
             if isinstance(office, Exception):
@@ -123,6 +125,7 @@ def _finish(root: Path, pending, out_dir: Path | None, normalise_pdf) -> Iterato
         raise ConversionError(f"Skrev {_show(docx_path, root)}, men ingen ny PDF: {exc}") from exc
     write_atomic(docx_path, data)
     write_atomic(pdf_path, pdf)
+    remember(root, sources.year, [docx_path, pdf_path])
     yield f"Skrev {_show(docx_path, root)}"
     yield f"Skrev {_show(pdf_path, root)}"
 

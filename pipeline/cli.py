@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("year", metavar="ÅR", nargs="+", help="ett eller flera år (de delar på en LibreOffice)")
     build.add_argument("--docx-only", action="store_true", help="bygg bara DOCX, ingen PDF")
     build.add_argument("--out", type=Path, default=None, help="utmapp för ett enda år (standard: build/ÅR)")
+    build.add_argument("--force", action="store_true", help="bygg även om inget har ändrats")
     build.add_argument("--soffice-url", default=None,
                        help="använd en redan startad LibreOffice, t.ex. "
                             "'socket,host=127.0.0.1,port=2002' (eller VP_SOFFICE_URL)")
@@ -60,6 +61,22 @@ def main(argv: list[str] | None = None) -> int:
             check(root, args.year)
             print(f"sources/{args.year}: allt stämmer.")
         elif args.command == "build":
+            from .uptodate import is_current
+            years = list(dict.fromkeys(args.year))
+            out_dir = args.out if len(years) == 1 else None
+            todo = []
+            for year in years:
+                folder = out_dir or root / "build" / str(year)
+                outputs = [folder / f"verksamhetsplan-{year}.docx"]
+                if not args.docx_only:
+                    outputs.append(folder / f"verksamhetsplan-{year}.pdf")
+                if not args.force and is_current(root, year, outputs):
+                    print(f"{year}: inget har ändrats sedan förra bygget ({_shown(outputs[-1], root)} är aktuell).")
+                else:
+                    todo.append(year)
+            if not todo:
+                return 0
+            args.year = todo
             office = None
             if not args.docx_only:
                 # Boot LibreOffice first: it starts while Python imports and renders.
@@ -108,6 +125,13 @@ def main(argv: list[str] | None = None) -> int:
         print("Avbrutet; tidigare byggda filer är orörda.", file=sys.stderr)
         return 130
     return 0
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 def _interrupted(signum, frame) -> None:

@@ -215,9 +215,8 @@ def test_killing_a_build_at_any_moment_keeps_the_previous_outputs(project, tmp_p
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     _valid_outputs(out)
-    after = {p.name: p.read_bytes() for p in out.iterdir()}
-    for name, data in after.items():
-        assert data == before[name] or name.endswith((".docx", ".pdf"))
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert set(after) == set(before)  # nothing new beside the outputs and the build record
     # the next build cleans up and succeeds
     assert run_cli("build", "2024", "--out", str(out), root=project).returncode == 0
     _valid_outputs(out)

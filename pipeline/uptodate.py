@@ -1,0 +1,73 @@
+"""Up-to-date check: skip a build whose inputs and outputs are exactly as last time.
+
+Stdlib only and imported before anything heavy, so that an unchanged plan costs a few
+milliseconds: the inputs (the year's sources, the shared data, the templates, the pipeline's
+code and the versions of the libraries and LibreOffice that shape the output) are hashed and
+compared with the record the last successful build left beside its outputs, and so are the
+outputs themselves (a file changed or removed by hand is rebuilt).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+RECORD = ".vp-bygge.json"
+SOFFICE_BIN = Path("/usr/lib/libreoffice/program/soffice.bin")
+
+
+def inputs_digest(root: Path, year: int | str) -> str:
+    """Return a digest of everything a build of `year` depends on."""
+    digest = hashlib.sha256()
+    folders = [root / "sources" / str(year), root / "sources" / "gemensamt", root / "templates",
+               Path(__file__).resolve().parent]
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    # Installing or upgrading a library touches the site-packages folder: cheaper than asking
+    # importlib.metadata for each version, and it catches every library, not a chosen few.
+    for folder in sorted({Path(p) for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()}):
+        digest.update(f"{folder}={folder.stat().st_mtime_ns}\0".encode())
+    if SOFFICE_BIN.exists():
+        digest.update(f"soffice={SOFFICE_BIN.stat().st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def is_current(root: Path, year: int | str, outputs: list[Path]) -> bool:
+    """Return whether `outputs` were made by a build from exactly the current inputs."""
+    record = outputs[0].parent / RECORD
+    try:
+        saved = json.loads(record.read_text(encoding="utf-8")).get(str(year), {})
+    except (OSError, ValueError):
+        return False
+    if saved.get("indata") != inputs_digest(root, year):
+        return False
+    files = saved.get("filer", {})
+    return all(files.get(p.name) is not None and files.get(p.name) == _file_digest(p) for p in outputs)
+
+
+def remember(root: Path, year: int | str, outputs: list[Path]) -> None:
+    """Record the inputs and outputs of a successful build (best effort, never fails a build)."""
+    record = outputs[0].parent / RECORD
+    try:
+        data = json.loads(record.read_text(encoding="utf-8")) if record.exists() else {}
+    except (OSError, ValueError):
+        data = {}
+    data[str(year)] = {"indata": inputs_digest(root, year),
+                       "filer": {p.name: _file_digest(p) for p in outputs}}
+    try:
+        tmp = record.with_name(f"{RECORD}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        os.replace(tmp, record)
+    except OSError:
+        pass
