@@ -359,11 +359,13 @@ def main() -> int:
         for info in src.infolist():
             name = info.filename
             data = src.read(name)
-            if name in ("word/comments.xml", "word/footnotes.xml", "word/_rels/footnotes.xml.rels",
-                        "docProps/custom.xml", "word/webSettings.xml"):
+            if name in ("word/comments.xml", "docProps/custom.xml", "word/webSettings.xml"):
                 continue
             if name == "word/document.xml":
                 data = body_xml().encode()
+            elif name == "word/footnotes.xml":
+                # Keep the separators; drop pandoc's sample footnote.
+                data = re.sub(rb'<w:footnote (?:(?!w:type=)[^>])*w:id="\d+"[^>]*>.*?</w:footnote>', b"", data, flags=re.S)
             elif name == "word/styles.xml":
                 data = patch_styles(data.decode()).encode()
             elif name == "word/theme/theme1.xml":
@@ -371,20 +373,23 @@ def main() -> int:
             elif name == "word/settings.xml":
                 data = data.decode()
                 data = re.sub(r'<w:updateFields[^>]*/>', '', data)
-                data = data.replace("</w:settings>", '<w:updateFields w:val="true"/></w:settings>', 1) \
-                    if "<w:updateFields" not in data else data
+                # Word updates the TOC and page fields on opening; the schema wants this element
+                # just before footnotePr.
+                data = data.replace("<w:footnotePr>", '<w:updateFields w:val="true"/>\n  <w:footnotePr>', 1)
+                data = data.replace('<w:decimalSymbol w:val="." />', '<w:decimalSymbol w:val="," />')
+                data = data.replace('<w:listSeparator w:val="," />', '<w:listSeparator w:val=";" />')
                 data = re.sub(r'<w:themeFontLang [^>]*/>', '<w:themeFontLang w:val="sv-SE"/>', data)
                 data = data.encode()
             elif name == "word/_rels/document.xml.rels":
                 data = data.decode()
-                data = re.sub(r'<Relationship [^>]*(comments|footnotes|webSettings)[^>]*/>', '', data)
+                data = re.sub(r'<Relationship [^>]*(comments|webSettings)[^>]*/>', '', data)
                 data = data.replace("</Relationships>",
                     '<Relationship Id="rIdHeader1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="header1.xml"/>'
                     '<Relationship Id="rIdFooter1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/>'
                     "</Relationships>").encode()
             elif name == "[Content_Types].xml":
                 data = data.decode()
-                data = re.sub(r'<Override PartName="/(word/comments|word/footnotes|docProps/custom|word/webSettings)[^>]*/>', '', data)
+                data = re.sub(r'<Override PartName="/(word/comments|docProps/custom|word/webSettings)[^>]*/>', '', data)
                 data = data.replace("</Types>",
                     '<Override PartName="/word/header1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/>'
                     '<Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>'
