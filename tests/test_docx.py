@@ -178,3 +178,16 @@ def test_libreoffice_converts_the_docx(docx_2024, tmp_path):
                             capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "verksamhetsplan-2024.pdf").stat().st_size > 50_000
+
+
+def test_markdown_footnotes_reach_the_docx(project, tmp_path):
+    path = project / "sources/2024/text/3-kansliets-uppdrag.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nEn mening med fotnot.[^1]\n\n[^1]: Fotnotens text.\n",
+                    encoding="utf-8")
+    result = run_cli("build", "2024", "--docx-only", "--out", str(tmp_path), root=project)
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(tmp_path / "verksamhetsplan-2024.docx") as z:
+        notes = z.read("word/footnotes.xml").decode()
+        body = z.read("word/document.xml").decode()
+    assert "Fotnotens text." in notes and "Footnote Text" not in notes
+    assert "<w:footnoteReference" in body
