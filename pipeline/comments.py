@@ -114,7 +114,7 @@ def read_comments(path: Path, municipalities: list[str]) -> tuple[str, list[Comm
                            (c.get(f"{W}date") or "")[:10], reply_to=parent))
     # A reply is shown under its parent: give it the parent's place, just after it.
     ids = {cid: i for i, cid in enumerate(by_id)}
-    for comment, cid in zip(out, by_id):
+    for comment in out:
         if comment.reply_to and comment.reply_to in by_id:
             parent = out[ids[comment.reply_to]]
             comment.heading, comment.heading_order, comment.position = \

@@ -120,11 +120,11 @@ def _label(title: str, text: str | None = None, width: int = 30) -> str:
 
 
 def _graph(body: list[str], rankdir: str = "TB") -> str:
-    head = [f'digraph G {{', f'  graph [rankdir={rankdir}, nodesep=0.3, ranksep=0.45, bgcolor=white, '
+    head = ['digraph G {', f'  graph [rankdir={rankdir}, nodesep=0.3, ranksep=0.45, bgcolor=white, '
             f'fontname="{FONT}", pad=0.1];',
             f'  node [shape=box, style="rounded,filled", fontname="{FONT}", fontsize=11, margin="0.15,0.08", '
             f'penwidth=0];',
-            f'  edge [color="#595959", arrowsize=0.7];']
+            '  edge [color="#595959", arrowsize=0.7];']
     return "\n".join(head + ["  " + line for line in body] + ["}"]) + "\n"
 
 

@@ -105,7 +105,7 @@ def load_plan(root: Path, year: int | str) -> PlanSources:
     if plan is None:
         # plan.yaml is broken: still validate every content file present, so that all
         # problems are reported in one run.
-        for key, (filename, cls) in CONTENT_FILES.items():
+        for filename, cls in CONTENT_FILES.values():
             if (base / filename).exists():
                 load(filename.removesuffix(".yaml"), base / filename, cls)
     if problems or plan is None or municipalities is None or networks is None or collaboration is None \

@@ -110,7 +110,7 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
             return None
         try:
             data = loader.construct_document(node)
-        except (ValueError, TypeError, OverflowError) as exc:
+        except (ValueError, TypeError, OverflowError):
             # e.g. 2024-02-30: YAML reads it as a date, and no such day exists
             bad = _first_unconstructible(node)
             what = "är inget giltigt datum" if bad is not None and bad.tag.endswith(":timestamp") \

@@ -52,6 +52,8 @@ def lint_template(path: Path) -> Path:
         problems.append("sidfotens fält PAGE och NUMPAGES (\"Sida X av Y\") saknas")
     if 'w:val="sv-SE"' not in styles:
         problems.append("språket sv-SE är inte satt i formatmallarna")
+    if "<w:updateFields" not in settings:
+        problems.append("inställningen att Word uppdaterar fälten vid öppning (w:updateFields) saknas")
     if "<w:tblHeader" not in body:
         problems.append("tabellerna saknar upprepad rubrikrad (w:tblHeader)")
     if problems:

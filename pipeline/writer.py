@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -83,7 +82,3 @@ def write_atomic(path: Path, data: bytes) -> Path:
         except OSError:
             pass
     return path
-
-
-def remove_tree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import docx
 import pypandoc
-import pytest
 from docx.oxml.ns import qn
 
 import reference

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import zipfile
 from pathlib import Path
 
 import docx
 import pikepdf
-import pytest
 
 from conftest import needs_libreoffice, run_cli
 from helpers import line_of, problems, replace_in

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
-import resource
 import subprocess
 import sys
 import time

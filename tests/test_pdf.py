@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pikepdf
-import pytest
 
 import reference
 from conftest import ROOT, needs_libreoffice, run_cli

@@ -7,9 +7,7 @@ into the DOCX and PDF, nothing half-written, and faults of the environment.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import shutil
 import signal
 import subprocess
 import sys

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict, is_dataclass
-from pathlib import Path
 
 import yaml
 

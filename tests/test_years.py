@@ -11,7 +11,7 @@ import docx
 import pytest
 import yaml
 
-from conftest import ROOT, copy_project, needs_libreoffice, run_cli
+from conftest import ROOT, needs_libreoffice, run_cli
 from helpers import problems
 from test_docx import document_text, paragraphs
 

@@ -124,7 +124,7 @@ def body_xml() -> str:
     add(para("Utkastmarkering", "{{ markering }}"))
     add(tag("{%p endif %}"))
     # Table of contents and list of appendices
-    add(para("Normal", run_break := '<w:r><w:br w:type="page"/></w:r>'))
+    add(para("Normal", '<w:r><w:br w:type="page"/></w:r>'))
     add(toc_block())
     add(tag("{%p if bilagor %}"))
     add(para("Bilageforteckningsrubrik", "Bilagor"))
