@@ -5,11 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installerad
-
-# Every year that has sources gets plan-ÅR, docx-ÅR and check-ÅR.
-YEARS := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard sources/[0-9][0-9][0-9][0-9]/plan.yaml)))))
-# What a plan is built from: its year, the shared data, the templates and the code.
-INPUTS = $(shell find sources/$(1) sources/gemensamt templates pipeline -type f -not -name '*.pyc' 2>/dev/null)
+SYSTEM := $(VENV)/.systempaket
 
 .PHONY: test check-% plan-% docx-% lint-templates system-deps bench clean
 
@@ -23,18 +19,12 @@ $(STAMP): pyproject.toml
 system-deps:
 	@sh tools/install-system-deps.sh
 
-# plan-ÅR builds the PDF (and the DOCX) only when an input is newer than the PDF.
-define PLAN_RULE
-build/$(1)/verksamhetsplan-$(1).pdf: $(STAMP) $(call INPUTS,$(1))
-	@sh tools/install-system-deps.sh || true
-	@$(PY) -m pipeline build $(1)
+# The pipeline itself skips a year whose inputs and outputs are unchanged (pipeline/uptodate.py),
+# so plan-ÅR does no work when nothing changed; the system packages are looked for once.
+$(SYSTEM): | $(STAMP)
+	@sh tools/install-system-deps.sh && touch $@ || true
 
-plan-$(1): build/$(1)/verksamhetsplan-$(1).pdf
-	@echo "build/$(1)/verksamhetsplan-$(1).pdf är aktuell."
-endef
-$(foreach year,$(YEARS),$(eval $(call PLAN_RULE,$(year))))
-
-plan-%: $(STAMP)
+plan-%: $(STAMP) $(SYSTEM)
 	@$(PY) -m pipeline build $*
 
 check-%: $(STAMP)

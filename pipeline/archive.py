@@ -41,14 +41,13 @@ def source_revision(root: Path) -> str:
 
 def archive(root: Path, year: int | str, soffice_url: str | None = None) -> list[str]:
     """Build and archive the decided plan of `year`; return Swedish report lines."""
-    from .build import build_outputs
-    from .load import load_plan
-    plan = load_plan(root, year).plan
+    from .build import build_outputs, check
+    sources = check(root, year)
+    plan = sources.plan
     if plan.status != "beslutad":
         raise PipelineError(f"Planen för {year} är ett utkast (version {plan.version}); bara en beslutad plan "
                             f"arkiveras. Sätt 'status: beslutad' och 'beslutsdatum' i sources/{year}/plan.yaml.")
-    sources, _, pdf = build_outputs(root, year, soffice_url=soffice_url)
-    plan = sources.plan
+    _, pdf = build_outputs(root, sources, soffice_url=soffice_url)
     folder = root / "archive" / str(year)
     name = f"verksamhetsplan-{year}-beslutad-{plan.decided_on.isoformat()}.pdf"
     digest = sha256(pdf)

@@ -13,9 +13,10 @@ from .errors import ConversionError, SourceErrors
 from .context import build_context
 from .figures import Figure, build_graph, referenced_figures, render_figure
 from .load import PlanSources, load_plan
+from .paths import display_path, output_paths
 from .render import render_docx
 from .templates import lint_template
-from .uptodate import remember
+from .uptodate import inputs_digest, remember
 from .writer import write_atomic
 
 
@@ -24,11 +25,6 @@ def check(root: Path, year: int | str) -> PlanSources:
     sources = load_plan(root, year)
     check_plan(sources)
     return sources
-
-
-def output_paths(root: Path, year: int | str, out_dir: Path | None = None) -> tuple[Path, Path]:
-    folder = out_dir or root / "build" / str(year)
-    return folder / f"verksamhetsplan-{year}.docx", folder / f"verksamhetsplan-{year}.pdf"
 
 
 def make_docx(root: Path, sources: PlanSources, template: Path | None = None) -> bytes:
@@ -51,83 +47,77 @@ def make_figures(sources: PlanSources, cache: Path) -> dict[str, Figure]:
     return {name: render_figure(build_graph(name, sources), cache) for name in sorted(names)}
 
 
-def build_outputs(root: Path, year: int | str, soffice_url: str | None = None) -> tuple[PlanSources, bytes, bytes]:
-    """Return the checked sources, the DOCX and the normalised PDF of `year` (nothing written)."""
+def build_outputs(root: Path, sources: PlanSources, soffice_url: str | None = None) -> tuple[bytes, bytes]:
+    """Return the DOCX and the normalised PDF of checked `sources` (nothing written)."""
     from .normalize import normalise_pdf
     from .pdf import LibreOffice
-    sources = check(root, year)
     with LibreOffice(soffice_url) as office:  # boots while the DOCX is rendered
         data = make_docx(root, sources)
-        return sources, data, normalise_pdf(office.convert(data), sources.plan)
+        return data, normalise_pdf(office.convert(data), sources.plan)
 
 
-def build(root: Path, years: list[int | str] | int | str, out_dir: Path | None = None,
-          docx_only: bool = False, soffice_url: str | None = None, office=None) -> Iterator[str]:
+def build(root: Path, years: list[int | str], out_dir: Path | None = None, docx_only: bool = False,
+          soffice_url: str | None = None, office=None, digests: dict | None = None) -> Iterator[str]:
     """Build the plans of `years`; yield one Swedish progress line per written file.
 
     All years are checked before anything is written. One LibreOffice session serves every
     PDF of the run: it boots while the first DOCX is rendered, and converts each document
-    while the next one is rendered. `office` is a session (or the reason there is none)
-    that the caller opened early and closes itself.
+    while the next one is rendered. `office` is a session (or the reason there is none) that
+    the caller opened early and closes itself. `digests` are the inputs' digests taken before
+    the build (see uptodate); they are recorded with the outputs.
     """
     from .normalize import normalise_pdf
-    from .pdf import LibreOffice, LibreOfficeMissing
-    years = list(years) if isinstance(years, (list, tuple)) else [years]
+    from .pdf import open_session
     own = office is None and not docx_only
     if own:
-        try:
-            office = LibreOffice(soffice_url)
-        except LibreOfficeMissing as exc:
-            office = exc
+        office = open_session(soffice_url)
+    digests = digests or {str(year): inputs_digest(root, year) for year in years}
+    out_dir = out_dir if len(years) == 1 else None
     try:
-        checked = _check_all(root, years)
         pending = None  # (sources, docx bytes, waiting function) of the document in LibreOffice
-        for sources in checked + [None]:
+        for sources in _check_all(root, years) + [None]:
             data = make_docx(root, sources) if sources is not None else None
             if pending is not None:
-                yield from _finish(root, pending, out_dir if len(years) == 1 else None, normalise_pdf)
+                yield from _finish(root, pending, out_dir, normalise_pdf, digests)
                 pending = None
             if sources is None:
                 break
-            docx_path, _ = output_paths(root, sources.year, out_dir if len(years) == 1 else None)
+            docx_path, _ = output_paths(root, sources.year, out_dir)
             if docx_only:
                 write_atomic(docx_path, data)
-                remember(root, sources.year, [docx_path])
-                yield f"Skrev {_show(docx_path, root)}"
+                remember(sources.year, [docx_path], digests[str(sources.year)])
+                yield f"Skrev {display_path(docx_path, root)}"
                 continue
-            if isinstance(office, Exception):
-                write_atomic(docx_path, data)
-                raise ConversionError(f"Skrev {_show(docx_path, root)}, men ingen ny PDF: {office}")
-            pending = (sources, data, _submit(root, office, data, docx_path))
+            try:
+                if isinstance(office, Exception):
+                    raise office
+                pending = (sources, data, office.submit(data))
+            except ConversionError as exc:
+                raise _docx_without_pdf(root, docx_path, data, exc) from exc
     finally:
-        if own and isinstance(office, LibreOffice):
+        if own and not isinstance(office, Exception):
             office.close()
 
 
-def _submit(root: Path, office, data: bytes, docx_path: Path):
-    """Hand a DOCX to LibreOffice; return the function that waits for its PDF."""
-    try:
-        return office.submit(data)
-    except ConversionError as exc:
-        write_atomic(docx_path, data)
-        raise ConversionError(f"Skrev {_show(docx_path, root)}, men ingen ny PDF: {exc}") from exc
+def _docx_without_pdf(root: Path, docx_path: Path, data: bytes, exc: ConversionError) -> ConversionError:
+    """Write the DOCX, which is complete and valid, and return the error saying no PDF was made."""
+    write_atomic(docx_path, data)
+    return ConversionError(f"Skrev {display_path(docx_path, root)}, men ingen ny PDF: {exc}")
 
 
-def _finish(root: Path, pending, out_dir: Path | None, normalise_pdf) -> Iterator[str]:
+def _finish(root: Path, pending, out_dir: Path | None, normalise_pdf, digests: dict) -> Iterator[str]:
     """Wait for a submitted document's PDF, then write its DOCX and PDF."""
     sources, data, wait = pending
     docx_path, pdf_path = output_paths(root, sources.year, out_dir)
     try:
         pdf = normalise_pdf(wait(), sources.plan)
     except ConversionError as exc:
-        # The DOCX is complete and valid: keep it, say plainly that the PDF is not updated.
-        write_atomic(docx_path, data)
-        raise ConversionError(f"Skrev {_show(docx_path, root)}, men ingen ny PDF: {exc}") from exc
+        raise _docx_without_pdf(root, docx_path, data, exc) from exc
     write_atomic(docx_path, data)
     write_atomic(pdf_path, pdf)
-    remember(root, sources.year, [docx_path, pdf_path])
-    yield f"Skrev {_show(docx_path, root)}"
-    yield f"Skrev {_show(pdf_path, root)}"
+    remember(sources.year, [docx_path, pdf_path], digests[str(sources.year)])
+    yield f"Skrev {display_path(docx_path, root)}"
+    yield f"Skrev {display_path(pdf_path, root)}"
 
 
 def _check_all(root: Path, years: list[int | str]) -> list[PlanSources]:
@@ -141,10 +131,3 @@ def _check_all(root: Path, years: list[int | str]) -> list[PlanSources]:
     if problems:
         raise SourceErrors(problems)
     return checked
-
-
-def _show(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root))
-    except ValueError:
-        return str(path)

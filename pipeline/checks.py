@@ -40,7 +40,7 @@ def check_plan(sources: PlanSources) -> None:
 
 def check_figures(s: PlanSources) -> Iterator[Problem]:
     """Yield figure references in the Markdown texts that name no known figure."""
-    from .figures import figure_names, referenced_figures
+    from .figures import GOAL_FIGURES, figure_names, referenced_figures
     known = figure_names()
     for key, text in s.texts.items():
         for match in re.finditer(r"!\[[^\]]*\]\((?!figur:)([^)]*)\)", text):
@@ -52,8 +52,7 @@ def check_figures(s: PlanSources) -> Iterator[Problem]:
             if name not in known:
                 yield Problem(s.text_paths[key], f"figuren 'figur:{name}' finns inte (finns: {', '.join(known)}).",
                               line=line)
-            elif name in ("malstruktur", "malstruktur-program", "mal-och-organisation") \
-                    and "mål" not in s.content:
+            elif name in GOAL_FIGURES and "mål" not in s.content:
                 yield Problem(s.text_paths[key], f"figuren 'figur:{name}' ritas från målen, men planen "
                               "har inget kapitel med 'innehåll: mål'.", line=line)
 

@@ -61,43 +61,14 @@ def main(argv: list[str] | None = None) -> int:
             check(root, args.year)
             print(f"sources/{args.year}: allt stämmer.")
         elif args.command == "build":
-            from .uptodate import is_current
-            years = list(dict.fromkeys(args.year))
-            out_dir = args.out if len(years) == 1 else None
-            todo = []
-            for year in years:
-                folder = out_dir or root / "build" / str(year)
-                outputs = [folder / f"verksamhetsplan-{year}.docx"]
-                if not args.docx_only:
-                    outputs.append(folder / f"verksamhetsplan-{year}.pdf")
-                if not args.force and is_current(root, year, outputs):
-                    print(f"{year}: inget har ändrats sedan förra bygget ({_shown(outputs[-1], root)} är aktuell).")
-                else:
-                    todo.append(year)
-            if not todo:
-                return 0
-            args.year = todo
-            office = None
-            if not args.docx_only:
-                # Boot LibreOffice first: it starts while Python imports and renders.
-                from .pdf import LibreOffice, LibreOfficeMissing
-                try:
-                    office = LibreOffice(args.soffice_url)
-                except LibreOfficeMissing as exc:
-                    office = exc
-            try:
-                from .build import build
-                for line in build(root, args.year, out_dir=args.out, docx_only=args.docx_only,
-                                  soffice_url=args.soffice_url, office=office):
-                    print(line)
-            finally:
-                if office is not None and not isinstance(office, Exception):
-                    office.close(wait=False)
+            _build(root, args)
         elif args.command == "comments":
             from .comments import run_comments
-            for line in run_comments(root, args.files, args.out):
-                print(line, file=sys.stderr if ": kunde inte läsas" in line or "ingen av de åtta" in line
-                      else sys.stdout)
+            warnings, written = run_comments(root, args.files, args.out)
+            for line in warnings:
+                print(line, file=sys.stderr)
+            for line in written:
+                print(line)
         elif args.command == "compare":
             from .compare import run_compare
             print(run_compare(args.old, args.new, args.out, soffice_url=args.soffice_url))
@@ -127,11 +98,36 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _shown(path: Path, root: Path) -> str:
+def _build(root: Path, args: argparse.Namespace) -> None:
+    """Build the years whose inputs or outputs changed; LibreOffice boots before heavy imports."""
+    from .paths import display_path, output_paths
+    from .uptodate import inputs_digest, is_current
+    years = list(dict.fromkeys(args.year))
+    out_dir = args.out if len(years) == 1 else None
+    digests = {}
+    for year in years:
+        docx_path, pdf_path = output_paths(root, year, out_dir)
+        outputs = [docx_path] if args.docx_only else [docx_path, pdf_path]
+        digest = inputs_digest(root, year)
+        if not args.force and is_current(year, outputs, digest):
+            print(f"{year}: inget har ändrats sedan förra bygget ({display_path(outputs[-1], root)} är aktuell).")
+        else:
+            digests[str(year)] = digest
+    if not digests:
+        return
+    office = None
+    if not args.docx_only:
+        # Boot LibreOffice first: it starts while Python imports and renders.
+        from .pdf import open_session
+        office = open_session(args.soffice_url)
     try:
-        return str(path.resolve().relative_to(root))
-    except ValueError:
-        return str(path)
+        from .build import build
+        for line in build(root, list(digests), out_dir=args.out, docx_only=args.docx_only,
+                          soffice_url=args.soffice_url, office=office, digests=digests):
+            print(line)
+    finally:
+        if office is not None and not isinstance(office, Exception):
+            office.close(wait=False)
 
 
 def _interrupted(signum, frame) -> None:

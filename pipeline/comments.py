@@ -234,8 +234,11 @@ def _table(document, header: list[str], rows: list[list[str]], widths_cm: list[f
         column.set(qn("w:w"), str(int(Cm(width).twips)))  # LibreOffice lays out by the grid
 
 
-def run_comments(root: Path, files: list[Path], out: Path) -> list[str]:
-    """Compile the comments of `files` into `out` (.docx) and `out` .csv; return report lines."""
+def run_comments(root: Path, files: list[Path], out: Path) -> tuple[list[str], list[str]]:
+    """Compile the comments of `files` into `out` (.docx) and `out` .csv.
+
+    Return (warnings about files refused or without a municipality, lines about what was written).
+    """
     from .load import load_shared_municipalities
     from .markdown import reference_doc
     if out.suffix.lower() != ".docx":
@@ -249,5 +252,5 @@ def run_comments(root: Path, files: list[Path], out: Path) -> list[str]:
         raise PipelineError("\n".join(lines + ["Ingen fil kunde läsas; ingen sammanställning skrevs."]))
     reference = reference_doc(root / "templates" / "verksamhetsplan.docx", root / "build" / ".cache")
     docx_path, csv_path = write_compilation(result, out, reference)
-    return lines + [f"Skrev {docx_path} ({len(result.comments)} kommentarer från {len(result.files)} filer)",
-                    f"Skrev {csv_path}"]
+    return lines, [f"Skrev {docx_path} ({len(result.comments)} kommentarer från {len(result.files)} filer)",
+                   f"Skrev {csv_path}"]

@@ -27,9 +27,8 @@ class Markdown:
 def build_context(s: PlanSources) -> dict[str, Any]:
     """Return the template context for the plan in `s`."""
     plan = s.plan
-    appendix_numbers = {i: i + 1 for i in range(len(plan.appendices))}
-    comm_number = next((appendix_numbers[i] for i, a in enumerate(plan.appendices)
-                        if a.content == "kommunikationsplan"), None)
+    # The communication plan's number as an appendix, for "Aktiviteten finns med i bilaga N".
+    comm_number = next((i + 1 for i, a in enumerate(plan.appendices) if a.content == "kommunikationsplan"), None)
     ctx: dict[str, Any] = {
         "titel": plan.title,
         "organisation": plan.organisation,
@@ -37,8 +36,7 @@ def build_context(s: PlanSources) -> dict[str, Any]:
         "datum": long_date(plan.date),
         "status": status_line(plan),
         "markering": draft_marking(plan),
-        "sidhuvud_status": draft_marking(plan),
-        "bilagor": [{"nr": appendix_numbers[i], "rubrik": a.title, "innehåll": a.content,
+        "bilagor": [{"nr": i + 1, "rubrik": a.title, "innehåll": a.content,
                      "text": Markdown(s.texts[a.text], block=True) if a.text else None}
                     for i, a in enumerate(plan.appendices)],
         "kapitel": [{"nr": i + 1, "rubrik": c.title, "innehåll": c.content,
@@ -60,9 +58,7 @@ def build_context(s: PlanSources) -> dict[str, Any]:
     if "budget" in content:
         ctx["budget"] = budget(content["budget"])
     if "kommunikationsplan" in content:
-        index = next(i for i, a in enumerate(plan.appendices) if a.content == "kommunikationsplan")
-        ctx["kommunikationsplan"] = comm_plan(content["kommunikationsplan"], comm_number,
-                                              plan.appendices[index].title)
+        ctx["kommunikationsplan"] = comm_plan(content["kommunikationsplan"])
     return ctx
 
 
@@ -88,9 +84,9 @@ def goal_sections(goals: m.GoalsFile, networks: dict[str, m.Network],
     def visit(goal: m.Goal, level: int) -> None:
         sections.append({
             "nivå": min(level, MAX_HEADING_LEVEL),
-            "rubrik": goal.heading or f"{goal.level[:1].upper()}{goal.level[1:]}: {goal.name}",
+            "rubrik": goal.heading or goal.title,
             "formulering": goal.statement,
-            "ansvar": network_label(networks[goal.responsible]) if goal.responsible else None,
+            "ansvar": networks[goal.responsible].label if goal.responsible else None,
             "aktiviteter": [activity(a, comm_number) for a in goal.activities],
             "fotnoter": [{"tecken": f.mark, "text": f.text} for f in goal.footnotes],
         })
@@ -106,11 +102,6 @@ def goal_sections(goals: m.GoalsFile, networks: dict[str, m.Network],
         for goal in area.goals:
             visit(goal, level)
     return sections
-
-
-def network_label(network: m.Network) -> str:
-    """Return "Nätverket för ... (kortnamn)"."""
-    return f"{network.name} ({network.short_name})" if network.short_name else network.name
 
 
 def activity(a: m.Activity, comm_number: int | None) -> dict[str, Any]:
@@ -171,13 +162,11 @@ def budget(b: m.BudgetFile) -> dict[str, Any]:
     }
 
 
-def comm_plan(p: m.CommPlanFile, number: int | None, title: str) -> dict[str, Any]:
+def comm_plan(p: m.CommPlanFile) -> dict[str, Any]:
     def md(paragraphs: list[str]) -> list[Markdown]:
         return [Markdown(t) for t in paragraphs]
 
     return {
-        "nr": number,
-        "rubrik": title,
         "avsnitt": [{"rubrik": sec.heading, "text": md(sec.text)} for sec in p.sections],
         "kostnad_fotnot": f"{p.cost_footnote})" if p.cost_footnote else "",
         "aktiviteter": [{

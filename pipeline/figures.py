@@ -10,11 +10,9 @@ from __future__ import annotations
 import hashlib
 import html
 import io
-import os
 import re
 import struct
 import subprocess
-import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +23,7 @@ from PIL import Image
 from . import model as m
 from .errors import PipelineError
 from .load import PlanSources
+from .writer import write_cache
 
 FIGURE_REF = re.compile(r"!\[(?P<caption>[^\]]*)\]\(figur:(?P<name>[^)\s]+)\)")
 DPI = 300
@@ -74,20 +73,16 @@ def render_figure(graph: Graph, cache_dir: Path) -> Figure:
     digest = hashlib.sha256(f"{RENDERING}\0{graph.dot}".encode("utf-8")).hexdigest()[:16]
     target = cache_dir / f"figur-{digest}.png"
     if not target.exists():
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        natural_px = _png_width(_dot(graph.dot, DPI))
-        natural_cm = natural_px / DPI * 2.54
-        dpi = DPI if natural_cm <= MAX_WIDTH_CM else DPI * MAX_WIDTH_CM / natural_cm
-        png = _dot(graph.dot, dpi)
+        png = _dot(graph.dot, DPI)
+        natural_cm = _png_width(png) / DPI * 2.54
+        if natural_cm > MAX_WIDTH_CM:  # shown narrower: render again, 300 dpi at the shown width
+            png = _dot(graph.dot, DPI * MAX_WIDTH_CM / natural_cm)
         with Image.open(io.BytesIO(png)) as image:
             flat = Image.new("RGB", image.size, "white")
             flat.paste(image, mask=image.convert("RGBA").getchannel("A"))
             out = io.BytesIO()
             flat.save(out, format="PNG", dpi=(DPI, DPI))
-        fd, tmp = tempfile.mkstemp(suffix=".png", dir=cache_dir)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(out.getvalue())
-        os.replace(tmp, target)
+        write_cache(target, out.getvalue())
     width_px = _png_width(target.read_bytes())
     return Figure(target, graph.alt, round(min(MAX_WIDTH_CM, width_px / DPI * 2.54), 2))
 
@@ -149,10 +144,6 @@ def _walk(goals: list[m.Goal], parent: str, skip: set[str]):
         yield from _walk(goal.goals, node_id, skip)
 
 
-def _goal_title(goal: m.Goal) -> str:
-    return f"{goal.level[:1].upper()}{goal.level[1:]}: {goal.name}"
-
-
 def _goal_structure(s: PlanSources, skip_yearly: bool) -> Graph:
     goals = _goals(s)
     skip = set(goals.yearly_levels) if skip_yearly else set()
@@ -167,7 +158,7 @@ def _goal_structure(s: PlanSources, skip_yearly: bool) -> Graph:
             body += [_node(root, _label(f"Fokusområde: {area.name}"), 1), f"vision -> {root};"]
         for node_id, parent, goal in _walk(area.goals, root, skip):
             depth_of[node_id] = depth_of[parent] + 1
-            body += [_node(node_id, _label(_goal_title(goal), goal.statement, 34), depth_of[node_id]),
+            body += [_node(node_id, _label(goal.title, goal.statement, 34), depth_of[node_id]),
                      f"{parent} -> {node_id};"]
             described.append(goal)
     parts = [f"visionen \u201d{goals.vision}\u201d"]
@@ -202,10 +193,6 @@ def governance(s: PlanSources) -> Graph:
     return Graph(_graph(body), alt)
 
 
-def _network_name(n: m.Network) -> str:
-    return f"{n.name} ({n.short_name})" if n.short_name else n.name
-
-
 def organisation(s: PlanSources) -> Graph:
     """The organisation: bodies, support functions and the networks: Figur 3 of SUP 2040."""
     c = s.collaboration
@@ -223,14 +210,14 @@ def organisation(s: PlanSources) -> Graph:
     parent = ids.get(c.networks_report_to)
     nets = s.networks.networks
     for i, n in enumerate(nets):
-        body.append(_node(f"n{i}", _label(_network_name(n), None, 24), depth.get(c.networks_report_to, 0) + 1))
+        body.append(_node(f"n{i}", _label(n.label, None, 24), depth.get(c.networks_report_to, 0) + 1))
         if parent:
             body.append(f"{parent} -> n{i};")
     alt = "Figuren visar Södertörnssamverkans organisation: " + "; ".join(
         f"{b.name}" + (f" ({b.description})" if b.description else "")
         + (f", som {'stöder' if b.support else 'svarar mot'} {b.reports_to}" if b.reports_to else "")
         for b in c.bodies) + f"; under {c.networks_report_to} finns {len(nets)} nätverk: " \
-        + ", ".join(_network_name(n) for n in nets) + "."
+        + ", ".join(n.label for n in nets) + "."
     return Graph(_graph(body), alt)
 
 
@@ -243,21 +230,24 @@ def goals_and_networks(s: PlanSources) -> Graph:
     edges = []
     for f, area in enumerate(goals.focus_areas):
         for node_id, _, goal in _walk(area.goals, f"g{f}", set()):
-            body.append("  " + _node(node_id, _label(_goal_title(goal), None, 28), 2))
+            body.append("  " + _node(node_id, _label(goal.title, None, 28), 2))
             if goal.responsible in networks:
                 edges.append(f"{node_id} -> {networks[goal.responsible][0]};")
-                links.append(f"{_goal_title(goal)} – {_network_name(networks[goal.responsible][1])}")
+                links.append(f"{goal.title} – {networks[goal.responsible][1].label}")
             else:
-                links.append(f"{_goal_title(goal)} – inget eget nätverk")
+                links.append(f"{goal.title} – inget eget nätverk")
     body.append("}")
     body.append("subgraph cluster_networks { style=invis; ")
     for node_id, n in networks.values():
-        body.append("  " + _node(node_id, _label(_network_name(n), None, 26), 1))
+        body.append("  " + _node(node_id, _label(n.label, None, 26), 1))
     body.append("}")
     alt = ("Figuren visar vilket nätverk som ansvarar för vilket mål: " + "; ".join(links) + "."
            if edges else "Figuren visar målen och nätverken; inget mål har ett ansvarigt nätverk.")
     return Graph(_graph(body + edges, rankdir="LR"), alt)
 
+
+# Figures drawn from the goal tree: they need a chapter with `innehåll: mål`.
+GOAL_FIGURES = frozenset({"malstruktur", "malstruktur-program", "mal-och-organisation"})
 
 BUILDERS: dict[str, Callable[[PlanSources], Graph]] = {
     "malstruktur": goal_structure,

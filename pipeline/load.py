@@ -15,7 +15,8 @@ from pydantic import BaseModel, ValidationError
 
 from . import model as m
 from .errors import Problem, SourceErrors
-from .sources import Loc, SourceFile, display_path, format_loc, read_text, read_yaml
+from .paths import display_path, year_dir
+from .sources import Loc, SourceFile, format_loc, read_text, read_yaml
 
 SHARED_DIR = "gemensamt"
 
@@ -49,10 +50,6 @@ class PlanSources:
         """Return a problem located at `loc` in the source file keyed `name`."""
         source = self.files[name]
         return Problem(source.display, message, line=source.line_of(loc), key=format_loc(loc))
-
-
-def year_dir(root: Path, year: int | str) -> Path:
-    return root / "sources" / str(year)
 
 
 def load_plan(root: Path, year: int | str) -> PlanSources:
@@ -127,14 +124,7 @@ def _load_markdown(root: Path, base: Path, relative: str, plan_file: SourceFile,
         problems.append(Problem(plan_file.display, f"filen {display_path(path, root)} finns inte.",
                                 line=plan_file.line_of(loc), key=format_loc(loc)))
         return ""
-    text = read_text(path, display_path(path, root), problems)
-    if text is not None:
-        bad = m._ILLEGAL_CONTROL.search(text)
-        if bad:
-            problems.append(Problem(display_path(path, root),
-                                    f"otillåtet kontrolltecken U+{ord(bad.group()):04X}; ta bort det.",
-                                    line=text[: bad.start()].count("\n") + 1))
-    return text or ""
+    return read_text(path, display_path(path, root), problems) or ""
 
 
 TODO_MARK = "ATT GÖRA"

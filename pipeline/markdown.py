@@ -22,6 +22,7 @@ from markdown_it import MarkdownIt
 
 from .errors import PipelineError
 from .figures import FIGURE_REF, Figure
+from .writer import write_cache
 
 # Raw HTML and TeX are read as text: a "<" in a source must come out as written.
 PANDOC_FORMAT = "markdown-raw_html-raw_tex-raw_attribute-citations-smart"
@@ -65,7 +66,6 @@ def reference_doc(template: Path, cache_dir: Path) -> Path:
     target = cache_dir / f"reference-{digest}.docx"
     if target.exists():
         return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
@@ -77,7 +77,7 @@ def reference_doc(template: Path, cache_dir: Path) -> Path:
                 sect = re.sub(r"<w:(header|footer)Reference [^>]*/>", "", sect)
                 blob = (head + "<w:body>" + sect + "</w:body></w:document>").encode("utf-8")
             dst.writestr(info, blob)
-    _atomic_bytes(target, buffer.getvalue())
+    write_cache(target, buffer.getvalue())
     return target
 
 
@@ -143,9 +143,3 @@ def _replace_alt(match: re.Match, alts: dict[str, str]) -> str:
     alt = xml_escape(alts.get(name, ""), {'"': "&quot;"})
     return f'{match.group(1)}descr="{alt}"{match.group(2)}descr="{alt}"'
 
-
-def _atomic_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)

@@ -18,13 +18,22 @@ _ILLEGAL_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\u
 WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 
 
+def illegal_character(text: str) -> re.Match | None:
+    """Return the first character of `text` that a Word document cannot hold, if any."""
+    return _ILLEGAL_CONTROL.search(text)
+
+
+def illegal_character_message(char: str) -> str:
+    """Return the Swedish message for a character a Word document cannot hold."""
+    return f"otillåtet tecken U+{ord(char):04X} (kontrolltecken); ta bort det"
+
+
 def _clean_text(value: object) -> object:
     """Refuse characters that cannot be stored in a Word document."""
     if isinstance(value, str):
-        bad = _ILLEGAL_CONTROL.search(value)
+        bad = illegal_character(value)
         if bad:
-            raise ValueError(f"otillåtet tecken U+{ord(bad.group()):04X} (kontrolltecken) "
-                             f"på position {bad.start() + 1}; ta bort det")
+            raise ValueError(f"{illegal_character_message(bad.group())} (position {bad.start() + 1})")
         value = value.strip()
         if not value:
             raise ValueError("texten är tom")
@@ -76,6 +85,11 @@ class Network(Model):
     name: Text = Field(alias="namn")
     short_name: Text | None = Field(None, alias="kortnamn")
     responsibility: Text = Field(alias="ansvarar_for")
+
+    @property
+    def label(self) -> str:
+        """Return the name as documents show it: "Nätverket för ... (kortnamn)"."""
+        return f"{self.name} ({self.short_name})" if self.short_name else self.name
 
 
 class NetworksFile(Model):
@@ -177,6 +191,11 @@ class Goal(Model):
     activities: list[Activity] = Field(default_factory=list, alias="aktiviteter")
     footnotes: list[Footnote] = Field(default_factory=list, alias="fotnoter")
     goals: list["Goal"] = Field(default_factory=list, alias="mål")
+
+    @property
+    def title(self) -> str:
+        """Return "<Nivå>: <namn>", the goal's heading when it has no own `rubrik`."""
+        return f"{self.level[:1].upper()}{self.level[1:]}: {self.name}"
 
 
 class FocusArea(Model):

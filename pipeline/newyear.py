@@ -22,7 +22,8 @@ from ruamel.yaml import YAML
 
 from .build import check
 from .errors import PipelineError
-from .load import TODO_MARK, year_dir
+from .load import TODO_MARK
+from .paths import year_dir
 
 
 def new_year(root: Path, year: int, today: dt.date | None = None) -> list[str]:

@@ -27,8 +27,7 @@ UNO_PYTHON = os.environ.get("VP_UNO_PYTHON", "/usr/bin/python3")
 DEFAULT_TIMEOUT = 50.0  # a normal conversion takes 1–3 s; VP_LO_TIMEOUT overrides
 UNO_PATHS = ("/usr/lib/python3/dist-packages", "/usr/lib/libreoffice/program")
 INSTALL_HINT = ("Installera LibreOffice med 'make system-deps' (som root) eller "
-                "'sudo apt-get install libreoffice-writer-nogui python3-uno'; "
-                "DOCX-filen byggs ändå.")
+                "'sudo apt-get install libreoffice-writer-nogui python3-uno'.")
 
 
 class LibreOfficeMissing(ConversionError):
@@ -54,13 +53,21 @@ def libreoffice_status() -> str | None:
     return None
 
 
+def open_session(soffice_url: str | None = None) -> "LibreOffice | LibreOfficeMissing":
+    """Return a started session, or the reason there can be none (raise it where a PDF is needed)."""
+    try:
+        return LibreOffice(soffice_url)
+    except LibreOfficeMissing as exc:
+        return exc
+
+
 class LibreOffice:
     """A LibreOffice session for any number of conversions and comparisons."""
 
     def __init__(self, soffice_url: str | None = None, timeout: float | None = None):
         reason = libreoffice_status()
         if reason:
-            raise LibreOfficeMissing(f"PDF kan inte skapas: {reason} {INSTALL_HINT}")
+            raise LibreOfficeMissing(f"{reason} {INSTALL_HINT}")
         self.url = soffice_url or os.environ.get("VP_SOFFICE_URL") or None
         self.timeout = timeout or float(os.environ.get("VP_LO_TIMEOUT", DEFAULT_TIMEOUT))
         self.work = Path(tempfile.mkdtemp(prefix="vp-lo-"))
@@ -134,14 +141,18 @@ class LibreOffice:
         """Send one request; after a crash, retry once in a fresh session."""
         try:
             self._request(payload)
-        except _Crashed as first:
+        except _Crashed:
+            self._retry(payload, what)
+
+    def _retry(self, payload: dict, what: str) -> None:
+        """Start a fresh session and send `payload` again; a second crash is the user's error."""
+        self._kill()
+        self._start()
+        try:
+            self._request(payload)
+        except _Crashed as second:
             self._kill()
-            self._start()
-            try:
-                self._request(payload)
-            except _Crashed as second:
-                self._kill()
-                raise ConversionError(f"LibreOffice kunde inte {what} (två försök): {second or first}") from second
+            raise ConversionError(f"LibreOffice kunde inte {what} (två försök): {second}") from second
 
     def convert(self, docx: bytes) -> bytes:
         """Return the PDF/A made from `docx`."""
@@ -161,17 +172,17 @@ class LibreOffice:
         deadline = time.monotonic() + self.timeout
         try:
             self._send(payload, deadline)
-            sent = True
+            waiting = True
         except _Crashed:
-            sent = False
+            self._retry(payload, "skapa PDF")
+            waiting = False
 
         def result() -> bytes:
-            try:
-                if not sent:
-                    raise _Crashed("LibreOffice avslutades")
-                self._receive(deadline)
-            except _Crashed:
-                self._run(payload, "skapa PDF")  # once more, in a fresh session
+            if waiting:
+                try:
+                    self._receive(deadline)
+                except _Crashed:
+                    self._retry(payload, "skapa PDF")
             if not target.exists():
                 raise ConversionError("LibreOffice skapade ingen PDF.")
             data = target.read_bytes()
@@ -224,17 +235,7 @@ class LibreOffice:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
-def convert_to_pdf(docx: bytes, soffice_url: str | None = None, timeout: float | None = None) -> bytes:
-    """Return the PDF made by LibreOffice from `docx` (one session for one document)."""
-    with LibreOffice(soffice_url, timeout) as office:
-        return office.convert(docx)
-
-
 def compare_documents(old: bytes, new: bytes, soffice_url: str | None = None) -> bytes:
     """Return NEW as a DOCX with tracked changes against OLD, made by LibreOffice's comparison."""
-    try:
-        with LibreOffice(soffice_url) as office:
-            return office.compare(old, new)
-    except LibreOfficeMissing as exc:
-        raise LibreOfficeMissing(str(exc).replace("PDF kan inte skapas", "Jämförelsen kräver LibreOffice")
-                                 .replace(" DOCX-filen byggs ändå.", "")) from exc
+    with LibreOffice(soffice_url) as office:
+        return office.compare(old, new)

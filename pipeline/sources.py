@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from .errors import Problem
+from .model import illegal_character, illegal_character_message
 
 MAX_SOURCE_BYTES = 5_000_000
 MAX_NODES = 200_000
@@ -49,14 +50,6 @@ def format_loc(loc: Loc) -> str:
     return out
 
 
-def display_path(path: Path, root: Path) -> str:
-    """Return `path` relative to the project root when possible (as users see it)."""
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)
-
-
 def read_text(path: Path, display: str, problems: list[Problem]) -> str | None:
     """Return the UTF-8 text of a file, or None after recording why it cannot be read."""
     if not path.exists():
@@ -84,6 +77,11 @@ def read_text(path: Path, display: str, problems: list[Problem]) -> str | None:
     if not text.strip():
         problems.append(Problem(display, "filen är tom."))
         return None
+    bad = illegal_character(text)
+    if bad:
+        problems.append(Problem(display, f"{illegal_character_message(bad.group())}.",
+                                line=text[: bad.start()].count("\n") + 1))
+        return None
     return text
 
 
@@ -92,13 +90,9 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
     text = read_text(path, display, problems)
     if text is None:
         return None
+    loader = None
     try:
-        loader = yaml.SafeLoader(text)
-    except yaml.reader.ReaderError as exc:
-        problems.append(Problem(display, f"otillåtet tecken U+{exc.character:04X} i filen; ta bort det.",
-                                line=text[: exc.position].count("\n") + 1))
-        return None
-    try:
+        loader = yaml.SafeLoader(text)  # refuses characters YAML cannot carry (ReaderError)
         node = loader.get_single_node()
         if node is None:
             problems.append(Problem(display, "filen innehåller inga uppgifter."))
@@ -125,7 +119,7 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
                                 column=mark.column + 1 if mark else None))
         return None
     except yaml.reader.ReaderError as exc:
-        problems.append(Problem(display, f"otillåtet tecken U+{exc.character:04X} i filen; ta bort det.",
+        problems.append(Problem(display, f"{illegal_character_message(chr(exc.character))}.",
                                 line=text[: exc.position].count("\n") + 1))
         return None
     except yaml.YAMLError as exc:
@@ -135,7 +129,8 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
         problems.append(Problem(display, "strukturen är för djupt nästlad."))
         return None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return SourceFile(display, data, lines)
 
 

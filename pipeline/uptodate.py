@@ -43,27 +43,30 @@ def _file_digest(path: Path) -> str | None:
         return None
 
 
-def is_current(root: Path, year: int | str, outputs: list[Path]) -> bool:
-    """Return whether `outputs` were made by a build from exactly the current inputs."""
+def is_current(year: int | str, outputs: list[Path], digest: str) -> bool:
+    """Return whether `outputs` were made by a build from inputs with this `digest`."""
     record = outputs[0].parent / RECORD
     try:
         saved = json.loads(record.read_text(encoding="utf-8")).get(str(year), {})
     except (OSError, ValueError):
         return False
-    if saved.get("indata") != inputs_digest(root, year):
+    if saved.get("indata") != digest:
         return False
     files = saved.get("filer", {})
     return all(files.get(p.name) is not None and files.get(p.name) == _file_digest(p) for p in outputs)
 
 
-def remember(root: Path, year: int | str, outputs: list[Path]) -> None:
-    """Record the inputs and outputs of a successful build (best effort, never fails a build)."""
+def remember(year: int | str, outputs: list[Path], digest: str) -> None:
+    """Record the inputs' digest (taken before the build) and the outputs of a successful build.
+
+    Best effort: a record that cannot be written only costs a rebuild next time.
+    """
     record = outputs[0].parent / RECORD
     try:
         data = json.loads(record.read_text(encoding="utf-8")) if record.exists() else {}
     except (OSError, ValueError):
         data = {}
-    data[str(year)] = {"indata": inputs_digest(root, year),
+    data[str(year)] = {"indata": digest,
                        "filer": {p.name: _file_digest(p) for p in outputs}}
     try:
         tmp = record.with_name(f"{RECORD}.{os.getpid()}.tmp")

@@ -82,3 +82,23 @@ def write_atomic(path: Path, data: bytes) -> Path:
         except OSError:
             pass
     return path
+
+
+def write_cache(path: Path, data: bytes) -> Path:
+    """Write a cache entry (pandoc output, figure, reference document): temp file and rename.
+
+    A cache entry is rebuilt whenever it is missing, so it needs no fsync; the rename keeps
+    two builds at once from reading a half-written entry.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(f"{path.parent}: cachen kan inte skrivas ({_reason(exc)}).") from exc
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path

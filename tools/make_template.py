@@ -251,7 +251,7 @@ def field(instr: str, placeholder: str) -> str:
 
 def header_xml() -> str:
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:hdr {W_NS}>'
-            + para("Header", "{{ titel }}", '<w:r><w:tab/></w:r>', "{{ sidhuvud_status }}")
+            + para("Header", "{{ titel }}", '<w:r><w:tab/></w:r>', "{{ markering }}")
             + '</w:hdr>')
 
 
