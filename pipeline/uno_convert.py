@@ -122,9 +122,9 @@ def main():
         answer({"error": f"LibreOffice kunde inte startas: {exc}"})
         stop(proc, None, profile)
         return 3
-    answer({"ready": True})
     code = 0
     try:
+        answer({"ready": True})
         for line in sys.stdin:
             if not line.strip():
                 continue
@@ -142,6 +142,8 @@ def main():
                 if "DisposedException" in type(exc).__name__ or "RuntimeException" in type(exc).__name__:
                     code = 4  # the connection is gone: let the caller start anew
                     break
+    except (BrokenPipeError, OSError):
+        code = 5  # the caller is gone (killed while LibreOffice started): stop soffice all the same
     finally:
         stop(proc, desktop if proc is not None else None, profile)
     return code

@@ -200,12 +200,18 @@ def _valid_outputs(folder: Path) -> None:
     assert leftovers == []
 
 
+def _soffice_pids() -> set[int]:
+    found = subprocess.run(["pgrep", "-f", "soffice.bin"], capture_output=True, text=True).stdout.split()
+    return {int(pid) for pid in found}
+
+
 @needs_libreoffice
 @pytest.mark.parametrize("delay", [0.3, 0.8, 1.4, 2.0])
 def test_killing_a_build_at_any_moment_keeps_the_previous_outputs(project, tmp_path, delay):
     out = tmp_path / "ut"
     assert run_cli("build", "2024", "--out", str(out), root=project).returncode == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before_pids = _soffice_pids()
     replace_in(project, "2024/kansliet.yaml", "Första förslag", "Ett första förslag")
     proc = subprocess.Popen([sys.executable, "-m", "pipeline", "--root", str(project), "build", "2024",
                              "--out", str(out)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -213,6 +219,11 @@ def test_killing_a_build_at_any_moment_keeps_the_previous_outputs(project, tmp_p
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     _valid_outputs(out)
+    # the orphaned helper notices that its caller is gone and stops the LibreOffice it started
+    deadline = time.monotonic() + 30
+    while _soffice_pids() - before_pids and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _soffice_pids() - before_pids == set()
     after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     assert set(after) == set(before)  # nothing new beside the outputs and the build record
     # the next build cleans up and succeeds
