@@ -62,7 +62,7 @@ def build(root: Path, years: list[int | str], out_dir: Path | None = None, docx_
 
     All years are checked before anything is written. One LibreOffice session serves every
     PDF of the run: it boots while the first DOCX is rendered, and converts each document
-    while the next one is rendered. `office` is a session (or the reason there is none) that
+    while the next one is rendered and the previous one is normalised and written. `office` is a session (or the reason there is none) that
     the caller opened early and closes itself. `digests` are the inputs' digests taken before
     the build (see uptodate); they are recorded with the outputs.
     """
@@ -77,23 +77,25 @@ def build(root: Path, years: list[int | str], out_dir: Path | None = None, docx_
         pending = None  # (sources, docx bytes, waiting function) of the document in LibreOffice
         for sources in _check_all(root, years) + [None]:
             data = make_docx(root, sources) if sources is not None else None
-            if pending is not None:
-                yield from _finish(root, pending, out_dir, normalise_pdf, digests)
-                pending = None
-            if sources is None:
-                break
-            docx_path, _ = output_paths(root, sources.year, out_dir)
-            if docx_only:
-                write_atomic(docx_path, data)
-                remember(sources.year, [docx_path], digests[str(sources.year)])
-                yield f"Skrev {display_path(docx_path, root)}"
-                continue
-            try:
-                if isinstance(office, Exception):
-                    raise office
-                pending = (sources, data, office.submit(data))
-            except ConversionError as exc:
-                raise _docx_without_pdf(root, docx_path, data, exc) from exc
+            # Collect the previous PDF, hand LibreOffice the next document at once, and only
+            # then normalise and write the previous one, so that LibreOffice never waits for us.
+            done = _collect(root, pending, out_dir) if pending is not None else None
+            pending = None
+            if sources is not None:
+                docx_path, _ = output_paths(root, sources.year, out_dir)
+                if docx_only:
+                    write_atomic(docx_path, data)
+                    remember(sources.year, [docx_path], digests[str(sources.year)])
+                    yield f"Skrev {display_path(docx_path, root)}"
+                else:
+                    try:
+                        if isinstance(office, Exception):
+                            raise office
+                        pending = (sources, data, office.submit(data))
+                    except ConversionError as exc:
+                        raise _docx_without_pdf(root, docx_path, data, exc) from exc
+            if done is not None:
+                yield from _write(root, *done, out_dir, normalise_pdf, digests)
     finally:
         if own and not isinstance(office, Exception):
             office.close()
@@ -105,12 +107,21 @@ def _docx_without_pdf(root: Path, docx_path: Path, data: bytes, exc: ConversionE
     return ConversionError(f"Skrev {display_path(docx_path, root)}, men ingen ny PDF: {exc}")
 
 
-def _finish(root: Path, pending, out_dir: Path | None, normalise_pdf, digests: dict) -> Iterator[str]:
-    """Wait for a submitted document's PDF, then write its DOCX and PDF."""
+def _collect(root: Path, pending, out_dir: Path | None) -> tuple:
+    """Wait for a submitted document's PDF; return (sources, docx bytes, raw PDF bytes)."""
     sources, data, wait = pending
+    try:
+        return sources, data, wait()
+    except ConversionError as exc:
+        raise _docx_without_pdf(root, output_paths(root, sources.year, out_dir)[0], data, exc) from exc
+
+
+def _write(root: Path, sources: PlanSources, data: bytes, pdf: bytes, out_dir: Path | None, normalise_pdf,
+           digests: dict) -> Iterator[str]:
+    """Write a document's DOCX and normalised PDF."""
     docx_path, pdf_path = output_paths(root, sources.year, out_dir)
     try:
-        pdf = normalise_pdf(wait(), sources.plan)
+        pdf = normalise_pdf(pdf, sources.plan)
     except ConversionError as exc:
         raise _docx_without_pdf(root, docx_path, data, exc) from exc
     write_atomic(docx_path, data)

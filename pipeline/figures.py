@@ -1,8 +1,11 @@
 """Figure stage: diagrams drawn by Graphviz from the plan's own data, with alt text in words.
 
 A figure is named in Markdown as `![Figurtext](figur:NAMN)`. Each is described as a Graphviz
-graph built from the sources (goal tree, networks, organisation), rendered to PNG at 300 dpi
-in the document's typeface, and cached by the graph's text: the same data gives the same bytes.
+graph built from the sources (goal tree, networks, organisation), rendered in the document's
+typeface twice from the same layout: as SVG (the vector drawing, which Word 2016 and later
+show and the PDF is made from) and as PNG at 300 dpi (the picture older Word versions and
+LibreOffice 7.4 show, see markdown.py and pdf.py). Both are cached by the graph's text: the
+same data gives the same bytes.
 """
 
 from __future__ import annotations
@@ -27,18 +30,22 @@ from .writer import write_cache
 
 FIGURE_REF = re.compile(r"!\[(?P<caption>[^\]]*)\]\(figur:(?P<name>[^)\s]+)\)")
 DPI = 300
-RENDERING = "png-rgb-300dpi-v2"  # part of the cache key: change it when rendering changes
+RENDERING = "png-rgb-300dpi+svg-v3"  # part of the cache key: change it when rendering changes
 MAX_WIDTH_CM = 16.0
 FONT = "Carlito"  # metric twin of Calibri, the template's typeface; what LibreOffice embeds
+# In the SVG: Carlito where it is installed (LibreOffice), else its metric twin Calibri (Word
+# on Windows), so that text drawn at Graphviz's positions keeps the widths it was laid out for.
+SVG_FONTS = "Carlito, Calibri, sans-serif"
 FILLS = ["#1F4E79", "#2E75B6", "#9DC3E6", "#DEEAF6", "#F2F2F2"]
 INK = ["white", "white", "black", "black", "black"]
 
 
 @dataclass(frozen=True)
 class Figure:
-    """A rendered figure: its PNG file, the words that describe it, its width in the document."""
+    """A rendered figure: its PNG and SVG files, the words that describe it, its width in the document."""
 
     path: Path
+    svg: Path
     alt: str
     width_cm: float
 
@@ -65,18 +72,21 @@ def build_graph(name: str, s: PlanSources) -> Graph:
 
 
 def render_figure(graph: Graph, cache_dir: Path) -> Figure:
-    """Return the figure rendered to PNG (cached by its Graphviz source).
+    """Return the figure rendered to SVG and PNG (cached by its Graphviz source).
 
-    Rendered at exactly 300 dpi for the width it is shown at (at most 16 cm), without an alpha
-    channel: sharp in print, and no larger than it needs to be for LibreOffice's PDF export.
+    The PNG is rendered at exactly 300 dpi for the width it is shown at (at most 16 cm),
+    without an alpha channel: sharp in print where the vector drawing cannot be shown.
     """
     digest = hashlib.sha256(f"{RENDERING}\0{graph.dot}".encode("utf-8")).hexdigest()[:16]
     target = cache_dir / f"figur-{digest}.png"
+    svg_target = target.with_suffix(".svg")
+    if not svg_target.exists():
+        write_cache(svg_target, _office_svg(_dot(graph.dot, "svg")))
     if not target.exists():
-        png = _dot(graph.dot, DPI)
+        png = _dot(graph.dot, "png", DPI)
         natural_cm = _png_width(png) / DPI * 2.54
         if natural_cm > MAX_WIDTH_CM:  # shown narrower: render again, 300 dpi at the shown width
-            png = _dot(graph.dot, DPI * MAX_WIDTH_CM / natural_cm)
+            png = _dot(graph.dot, "png", DPI * MAX_WIDTH_CM / natural_cm)
         with Image.open(io.BytesIO(png)) as image:
             flat = Image.new("RGB", image.size, "white")
             flat.paste(image, mask=image.convert("RGBA").getchannel("A"))
@@ -84,18 +94,30 @@ def render_figure(graph: Graph, cache_dir: Path) -> Figure:
             flat.save(out, format="PNG", dpi=(DPI, DPI))
         write_cache(target, out.getvalue())
     width_px = _png_width(target.read_bytes())
-    return Figure(target, graph.alt, round(min(MAX_WIDTH_CM, width_px / DPI * 2.54), 2))
+    return Figure(target, svg_target, graph.alt, round(min(MAX_WIDTH_CM, width_px / DPI * 2.54), 2))
 
 
 def _png_width(data: bytes) -> int:
     return struct.unpack(">I", data[16:20])[0]
 
 
-def _dot(source: str, dpi: float) -> bytes:
-    """Return Graphviz's PNG of `source` at `dpi`."""
+def _office_svg(svg: bytes) -> bytes:
+    """Return Graphviz's SVG as Word and LibreOffice read it best.
+
+    Without the DOCTYPE (an external DTD reference that nothing needs) and with a font list
+    instead of the one family name Graphviz writes.
+    """
+    text = svg.decode("utf-8")
+    text = re.sub(r"<!DOCTYPE[^>]*>\s*", "", text, count=1)
+    text = text.replace(f'font-family="{FONT}"', f'font-family="{SVG_FONTS}"')
+    return text.encode("utf-8")
+
+
+def _dot(source: str, output: str, dpi: float | None = None) -> bytes:
+    """Return Graphviz's rendering of `source` as `output` (png at `dpi`, or svg)."""
+    args = ["dot", f"-T{output}"] + ([f"-Gdpi={dpi:.3f}"] if dpi else [])
     try:
-        result = subprocess.run(["dot", "-Tpng", f"-Gdpi={dpi:.3f}"], input=source.encode("utf-8"),
-                                capture_output=True, timeout=60)
+        result = subprocess.run(args, input=source.encode("utf-8"), capture_output=True, timeout=60)
     except FileNotFoundError as exc:
         raise PipelineError("Graphviz (dot) saknas; installera det med 'make system-deps' "
                             "eller 'sudo apt-get install graphviz'.") from exc

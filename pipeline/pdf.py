@@ -167,7 +167,7 @@ class LibreOffice:
         self.documents += 1
         source = self.work / f"dokument-{self.documents}.docx"
         target = source.with_suffix(".pdf")
-        source.write_bytes(docx)
+        source.write_bytes(vector_figures(docx))
         payload = {"convert": [str(source), str(target)]}
         deadline = time.monotonic() + self.timeout
         try:
@@ -233,6 +233,48 @@ class LibreOffice:
                 self.proc = None
         self.stderr.close()
         shutil.rmtree(self.work, ignore_errors=True)
+
+
+def vector_figures(docx: bytes) -> bytes:
+    """Return `docx` with each picture that has an SVG drawn from the SVG itself.
+
+    The plan's figures are stored as Word 2016 stores SVG pictures: a PNG blip carrying an
+    `asvg:svgBlip` extension. LibreOffice 7.4 ignores the extension and would export the PNG
+    (and spends most of its PDF export compressing those pixels); it reads an SVG blip
+    directly, so the copy it converts points each such blip at its SVG. The PDF gets vector
+    figures with real, embedded text. Documents without svgBlip come back unchanged.
+    """
+    import io
+    import zipfile
+
+    from lxml import etree
+
+    a = "http://schemas.openxmlformats.org/drawingml/2006/main"
+    r_embed = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
+    svg_blip = "{http://schemas.microsoft.com/office/drawing/2016/SVG/main}svgBlip"
+    with zipfile.ZipFile(io.BytesIO(docx)) as src:
+        document = src.read("word/document.xml")
+        if b"svgBlip" not in document:
+            return docx
+        root = etree.fromstring(document)
+        for svg in root.iter(svg_blip):
+            ext = svg.getparent()
+            ext_list = ext.getparent()
+            blip = ext_list.getparent()
+            if blip.tag != f"{{{a}}}blip" or not svg.get(r_embed):
+                continue
+            blip.set(r_embed, svg.get(r_embed))
+            ext_list.remove(ext)
+            if len(ext_list) == 0:
+                blip.remove(ext_list)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                data = src.read(info.filename)
+                if info.filename == "word/document.xml":
+                    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+                dst.writestr(info, data)
+    return buffer.getvalue()
 
 
 def compare_documents(old: bytes, new: bytes, soffice_url: str | None = None) -> bytes:

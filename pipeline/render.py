@@ -13,7 +13,10 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from docx import Document
+from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
+from docxtpl.subdoc import Subdoc, SubdocComposer
 from jinja2 import TemplateError as JinjaTemplateError
 
 from .context import Markdown
@@ -53,13 +56,46 @@ def _resolve_markdown(value: Any, tpl: DocxTemplate, reference: Path, cache_dir:
     """Return a copy of the context with Markdown markers turned into RichText and Subdocs."""
     if isinstance(value, Markdown):
         if value.block:
-            return tpl.new_subdoc(str(markdown_to_docx(value.text, reference, cache_dir, figures=figures)))
+            return _Subdoc(tpl, markdown_to_docx(value.text, reference, cache_dir, figures=figures))
         return inline_richtext(value.text)
     if isinstance(value, dict):
         return {k: _resolve_markdown(v, tpl, reference, cache_dir, figures) for k, v in value.items()}
     if isinstance(value, list):
         return [_resolve_markdown(v, tpl, reference, cache_dir, figures) for v in value]
     return value
+
+
+class _Composer(SubdocComposer):
+    """docxtpl's subdocument composer, adding the subdocument's styles in one pass.
+
+    docxcompose looks for missing styles block by block and, for every block, lists all of the
+    plan's styles as python-docx objects twice: about 0.3 s of a 0.55 s render. One pass over the
+    whole body, at the first block, adds the same styles in the same order (that of first use),
+    maps the same lists and renames the same style references; the built DOCX is byte-identical.
+    """
+
+    def attach_parts(self, doc, remove_property_fields=True):
+        self._styles_pending = True
+        super().attach_parts(doc, remove_property_fields)
+
+    def add_styles(self, doc, element):
+        parent = element.getparent()
+        if parent is None or parent.tag != qn("w:body"):
+            super().add_styles(doc, element)  # headers, footnotes, comments: as docxcompose does
+        elif self._styles_pending:
+            self._styles_pending = False
+            super().add_styles(doc, parent)
+
+
+class _Subdoc(Subdoc):
+    """docxtpl's subdocument (what tpl.new_subdoc(path) makes), attached by `_Composer`."""
+
+    def __init__(self, tpl: DocxTemplate, path: Path):
+        # Not super().__init__: it would attach the document with docxtpl's own composer.
+        self.tpl = tpl
+        self.docx = tpl.get_docx()
+        self.subdocx = Document(str(path))
+        _Composer(self.docx).attach_parts(self.subdocx)
 
 
 def _set_properties(document: Any, props: dict[str, Any]) -> None:

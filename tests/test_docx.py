@@ -16,6 +16,8 @@ import reference
 from conftest import needs_libreoffice, run_cli
 from helpers import replace_in
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def paragraphs(path: Path) -> list[tuple[str, str]]:
     """Return (style name, text) of every paragraph in body order, table cells included."""
@@ -137,6 +139,18 @@ def test_two_builds_are_byte_identical(docx_2024, tmp_path):
     result = run_cli("build", "2024", "--docx-only", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "verksamhetsplan-2024.docx").read_bytes() == docx_2024.read_bytes()
+
+
+def test_the_faster_subdocument_composer_gives_docxtpls_own_result(monkeypatch):
+    """render._Subdoc adds styles in one pass; docxtpl's new_subdoc must give the same bytes."""
+    from pipeline import render
+    from pipeline.build import check, make_docx
+    for root, year in ((ROOT, 2024), (ROOT / "tests" / "fixtures" / "annan-form", 2031)):
+        sources = check(root, year)
+        ours = make_docx(ROOT, sources)
+        with monkeypatch.context() as patch:
+            patch.setattr(render, "_Subdoc", lambda tpl, path: tpl.new_subdoc(str(path)))
+            assert make_docx(ROOT, sources) == ours, year
 
 
 def test_reads_back_in_python_docx_and_pandoc(docx_2024):

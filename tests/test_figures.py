@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import re
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -12,8 +15,12 @@ from conftest import needs_libreoffice, run_cli
 from helpers import line_of, problems, replace_in
 from pipeline.build import check, make_figures
 from pipeline.figures import build_graph, figure_names
+from pipeline.pdf import vector_figures
 
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+R_EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
+SVG_BLIP = "{http://schemas.microsoft.com/office/drawing/2016/SVG/main}svgBlip"
 CAPTIONS = ["Målstrukturen för fokusområde infrastruktur 2024.",
             "Figur 1. Södertörnskommunernas utvecklingsprogram i styrningshierarkin.",
             "Figur 2. Målstruktur för SUP 2040",
@@ -71,6 +78,50 @@ def test_figures_are_print_sharp():
         assert figure.width_cm <= 16
 
 
+def _blips(path: Path):
+    """Return (PNG part, SVG part or None) of every picture in a DOCX, in document order."""
+    document = docx.Document(str(path))
+    parts = document.part.related_parts
+    out = []
+    for blip in document.element.body.iter(f"{A}blip"):
+        svgs = list(blip.iter(SVG_BLIP))
+        out.append((parts[blip.get(R_EMBED)], parts[svgs[0].get(R_EMBED)] if svgs else None))
+    return out
+
+
+def test_each_figure_carries_its_vector_drawing(docx_2024):
+    """As Word 2016 stores SVG: a PNG blip with an svgBlip extension; both the same drawing."""
+    blips = _blips(docx_2024)
+    assert len(blips) == 5
+    for png, svg in blips:
+        assert png.content_type == "image/png"
+        assert svg is not None and svg.content_type == "image/svg+xml"
+        text = svg.blob.decode("utf-8")
+        assert text.lstrip().startswith("<?xml") and "<!DOCTYPE" not in text
+        assert 'font-family="Carlito, Calibri, sans-serif"' in text and 'font-family="Carlito"' not in text
+        # the same layout: the PNG's proportions are the SVG's
+        width, height = (float(v) for v in re.search(r'viewBox="[\d.-]+ [\d.-]+ ([\d.]+) ([\d.]+)"', text).groups())
+        png_w, png_h = int.from_bytes(png.blob[16:20], "big"), int.from_bytes(png.blob[20:24], "big")
+        assert abs(png_w / png_h - width / height) < 0.01
+    assert "Södertörn leder Sveriges starka och" in blips[0][1].blob.decode("utf-8")
+
+
+def test_libreoffice_gets_the_svg_and_other_documents_pass_unchanged(docx_2024):
+    data = docx_2024.read_bytes()
+    with zipfile.ZipFile(docx_2024) as z:
+        document = z.read("word/document.xml").decode("utf-8")
+    svg_ids = re.findall(r'svgBlip [^>]*r:embed="(\w+)"', document)
+    converted = vector_figures(data)
+    with zipfile.ZipFile(io.BytesIO(converted)) as z:
+        names_before = z.namelist()
+        after = z.read("word/document.xml").decode("utf-8")
+    assert "svgBlip" not in after
+    assert re.findall(r'<a:blip r:embed="(\w+)"', after) == svg_ids
+    assert len(names_before) == len(zipfile.ZipFile(docx_2024).namelist())
+    plain = Path(__file__).resolve().parent.parent / "templates" / "verksamhetsplan.docx"
+    assert vector_figures(plain.read_bytes()) == plain.read_bytes()
+
+
 def test_graphs_use_the_documents_typeface():
     sources = check(Path(__file__).resolve().parent.parent, 2024)
     for name in figure_names():
@@ -86,8 +137,10 @@ def test_renaming_a_goal_changes_the_figure_and_its_alt_text(project, docx_2024,
     assert "Klimatomställning" in after[0][0] and "Klimatomställning" in after[4][0]
     assert before[1] == after[1]  # Figur 1 does not depend on the goals
     old, new = media(docx_2024), media(tmp_path / "verksamhetsplan-2024.docx")
-    assert len(set(old.values()) - set(new.values())) == 3  # chapter 1, Figur 2 and Figur 4 show the goal
-    assert len(set(new.values()) & set(old.values())) == 2  # Figur 1 and 3 unchanged
+    # chapter 1, Figur 2 and Figur 4 show the goal: their PNG and SVG change; Figur 1 and 3 do not
+    assert len(set(old.values()) - set(new.values())) == 6
+    assert len(set(new.values()) & set(old.values())) == 4
+    assert any("Klimatomställning" in data.decode() for name, data in new.items() if name.endswith(".svg"))
 
 
 def test_the_same_data_gives_the_same_image_bytes(docx_2024, tmp_path):
@@ -123,6 +176,17 @@ def test_the_tagged_pdf_has_figure_elements_with_alt(build_2024):
         walk(pdf.Root.StructTreeRoot)
     assert len(alts) == 5
     assert all(alt.startswith("Figuren visar") for alt in alts)
+
+
+@needs_libreoffice
+def test_the_pdf_draws_the_figures_as_vectors_with_real_text(build_2024):
+    _, path = build_2024
+    listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True)
+    assert len(listing.stdout.strip().splitlines()) == 2, listing.stdout  # the header only: no raster image
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Årsredovisning" in text  # a node of Figur 1, not in any running text
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "Carlito-Bold" in fonts
 
 
 def test_other_images_in_markdown_are_refused(project):
