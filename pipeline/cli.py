@@ -7,8 +7,6 @@ import signal
 import sys
 from pathlib import Path
 
-from .errors import PipelineError
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline",
@@ -88,7 +86,12 @@ def main(argv: list[str] | None = None) -> int:
             from .templates import lint_template
             path = lint_template(args.template or root / "templates" / "verksamhetsplan.docx")
             print(f"{path}: mallen har alla formatmallar och platshållare som koden använder.")
-    except PipelineError as exc:
+    except Exception as exc:
+        # The error classes are imported only when something went wrong: an unchanged plan
+        # (the most common run while editing) should not pay for them.
+        from .errors import PipelineError
+        if not isinstance(exc, PipelineError):
+            raise
         for line in exc.lines():
             print(line, file=sys.stderr)
         return 1

@@ -3,6 +3,7 @@
 LibreOffice stamps the conversion time into /Info, the XMP packet and the sRGB colour profile,
 and derives /ID from the time. Here they become the plan's date and a content hash, so the
 same sources give the same bytes; title, author, subject and language are asserted as well.
+Figures get their drawing as content (see `tag_figures`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from . import model as m
 from .errors import ConversionError
 
 ICC_DATE = slice(24, 36)  # dateTimeNumber in the ICC profile header
+DRAWING = {"f", "F", "f*", "B", "B*", "b", "b*", "S", "s", "Do", "sh"}  # paints a picture, not a header
 
 
 def normalise_pdf(data: bytes, plan: m.Plan) -> bytes:
@@ -37,6 +39,7 @@ def normalise_pdf(data: bytes, plan: m.Plan) -> bytes:
             del pdf.trailer["/DocChecksum"]
         if "/ID" in pdf.trailer:  # LibreOffice derives it from the time; rebuilt from content below
             del pdf.trailer["/ID"]
+        tag_figures(pdf)
         iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
             xmp["xmp:CreateDate"] = iso
@@ -56,6 +59,122 @@ def normalise_pdf(data: bytes, plan: m.Plan) -> bytes:
         pdf.save(out, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.preserve)
     return out.getvalue()
+
+
+def tag_figures(pdf: pikepdf.Pdf) -> int:
+    """Make each figure's drawing the content of its Figure structure element; return how many.
+
+    LibreOffice 7.4 writes a Figure element (with the alt text) for a picture anchored as a
+    character, but draws the picture itself as an untagged Artifact and gives the Figure no
+    content, so assistive technology finds an empty figure and a drawing it must skip. The
+    drawing is the Artifact block (one that paints paths or images) just before the first marked
+    content of the figure's caption on the same page (the element after the Figure). That block becomes `/Figure <</MCID n>> BDC`, the page's entry
+    in the parent tree gets n, and the Figure gets n as its content. A figure whose layout is
+    not this one is left as LibreOffice wrote it.
+    """
+    root = pdf.Root.get("/StructTreeRoot")
+    if root is None or "/Nums" not in root.get("/ParentTree", {}):
+        return 0
+    nums = root.ParentTree.Nums
+    parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+    pages = {page.obj.objgen: page.obj for page in pdf.pages}
+    done = 0
+    for figure in _figures_without_content(root):
+        caption = _caption_of(figure)
+        page = pages.get(figure.Pg.objgen) if "/Pg" in figure else None
+        same_page = caption is not None and "/Pg" in caption and page is not None \
+            and caption.Pg.objgen == figure.Pg.objgen
+        mcid = _first_mcid(caption) if same_page else None
+        if page is None or mcid is None or "/StructParents" not in page:
+            continue
+        marked = parents.get(int(page.StructParents))
+        if not isinstance(marked, pikepdf.Array):
+            continue
+        ops = list(pikepdf.parse_content_stream(page))
+        start = _artifact_before(ops, mcid)
+        if start is None:
+            continue
+        new = max([-1] + _mcids(ops)) + 1
+        while len(marked) < new:
+            marked.append(pikepdf.Null())
+        marked.append(figure)
+        ops[start] = pikepdf.ContentStreamInstruction(
+            [pikepdf.Name("/Figure"), pikepdf.Dictionary(MCID=new)], pikepdf.Operator("BDC"))
+        page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(ops))
+        figure.K = new
+        done += 1
+    return done
+
+
+def _figures_without_content(node) -> list:
+    found = []
+    if isinstance(node, pikepdf.Dictionary):
+        if node.get("/S") == "/Figure" and "/K" not in node:
+            found.append(node)
+        kids = node.get("/K")
+        if kids is not None:
+            found += _figures_without_content(kids)
+    elif isinstance(node, pikepdf.Array):
+        for kid in node:
+            found += _figures_without_content(kid)
+    return found
+
+
+def _caption_of(figure):
+    """Return the structure element after the figure (or after its only-child container)."""
+    element = figure
+    while True:
+        parent = element.get("/P")
+        kids = parent.get("/K") if parent is not None else None
+        if not isinstance(kids, pikepdf.Array):
+            return None
+        index = next((i for i, kid in enumerate(kids)
+                      if isinstance(kid, pikepdf.Dictionary) and kid.objgen == element.objgen), None)
+        if index is None:
+            return None
+        if index + 1 < len(kids):
+            return kids[index + 1]
+        if len(kids) != 1:
+            return None
+        element = parent  # LibreOffice wraps the figure in its paragraph ("Captioned Figure")
+
+
+def _first_mcid(element) -> int | None:
+    kids = element.get("/K") if isinstance(element, pikepdf.Dictionary) else None
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        if isinstance(kid, int):
+            return int(kid)
+        if isinstance(kid, pikepdf.Dictionary) and "/MCID" in kid:
+            return int(kid.MCID)
+    return None
+
+
+def _mcids(ops) -> list[int]:
+    return [int(op.operands[1].MCID) for op in ops
+            if str(op.operator) == "BDC" and isinstance(op.operands[1], pikepdf.Dictionary)
+            and "/MCID" in op.operands[1]]
+
+
+def _artifact_before(ops, mcid: int) -> int | None:
+    """Return the index of the `/Artifact BMC` whose block ends just before marked content `mcid`."""
+    for i, op in enumerate(ops):
+        if str(op.operator) == "BDC" and isinstance(op.operands[1], pikepdf.Dictionary) \
+                and op.operands[1].get("/MCID") == mcid:
+            if i == 0 or str(ops[i - 1].operator) != "EMC":
+                return None
+            depth = 0
+            for j in range(i - 1, -1, -1):
+                name = str(ops[j].operator)
+                if name == "EMC":
+                    depth += 1
+                elif name in ("BMC", "BDC"):
+                    depth -= 1
+                    if depth == 0:
+                        is_artifact = name == "BMC" and ops[j].operands[0] == pikepdf.Name("/Artifact")
+                        draws = any(str(op.operator) in DRAWING for op in ops[j:i])
+                        return j if is_artifact and draws else None
+            return None
+    return None
 
 
 def _icc_date(stamp: dt.datetime) -> bytes:

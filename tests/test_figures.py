@@ -157,14 +157,15 @@ def test_an_unknown_figure_is_a_source_error(project):
 
 
 @needs_libreoffice
-def test_the_tagged_pdf_has_figure_elements_with_alt(build_2024):
+def test_the_tagged_pdf_has_figure_elements_with_alt_and_their_drawing(build_2024):
+    """Each Figure has its alt text and, as its content, the marked content that draws it."""
     _, path = build_2024
-    alts: list[str] = []
+    figures: list = []
 
     def walk(node):
         if isinstance(node, pikepdf.Dictionary):
             if node.get("/S") == "/Figure":
-                alts.append(str(node.get("/Alt", "")))
+                figures.append(node)
             kids = node.get("/K")
             if kids is not None:
                 walk(kids)
@@ -174,8 +175,28 @@ def test_the_tagged_pdf_has_figure_elements_with_alt(build_2024):
 
     with pikepdf.open(path) as pdf:
         walk(pdf.Root.StructTreeRoot)
-    assert len(alts) == 5
-    assert all(alt.startswith("Figuren visar") for alt in alts)
+        assert len(figures) == 5
+        nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+        parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        for figure in figures:
+            assert str(figure.get("/Alt", "")).startswith("Figuren visar")
+            mcid = figure.get("/K")
+            assert isinstance(mcid, int), "Figure utan innehåll"
+            page = pikepdf.Page(figure.Pg)
+            assert parents[int(page.obj.StructParents)][mcid].objgen == figure.objgen
+            ops = list(pikepdf.parse_content_stream(page))
+            start = next(i for i, op in enumerate(ops) if str(op.operator) == "BDC"
+                         and isinstance(op.operands[1], pikepdf.Dictionary) and op.operands[1].get("/MCID") == mcid)
+            assert ops[start].operands[0] == pikepdf.Name("/Figure")
+            depth, painted = 0, set()
+            for op in ops[start:]:
+                name = str(op.operator)
+                depth += name in ("BDC", "BMC")
+                depth -= name == "EMC"
+                painted.add(name)
+                if depth == 0:
+                    break
+            assert painted & {"f", "f*", "S", "Do"} and "TJ" in painted  # shapes and the labels
 
 
 @needs_libreoffice
