@@ -3,17 +3,55 @@
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sys
 from pathlib import Path
 
+# argparse's own messages, in Swedish (Python 3.11's wording; anything else is shown as it is).
+_MESSAGES = [
+    (r"the following arguments are required: (.+)", r"\1 saknas"),
+    (r"unrecognized arguments: (.+)", r"okända argument: \1"),
+    (r"argument kommando: invalid choice: (.+?) \(choose from (.+)\)", r"okänt kommando \1 (finns: \2)"),
+    (r"argument (.+?): invalid choice: (.+?) \(choose from (.+)\)", r"\1: ogiltigt val \2 (välj bland \3)"),
+    (r"argument (.+?): invalid int value: (.+)", r"\1: \2 är inget heltal"),
+    (r"argument (.+?): invalid (\w+) value: (.+)", r"\1: ogiltigt värde \3"),
+    (r"argument (.+?): expected one argument", r"\1: ett värde behövs efter flaggan"),
+    (r"argument (.+?): expected at least one argument", r"\1: minst ett värde behövs"),
+    (r"ambiguous option: (.+?) could match (.+)", r"flaggan \1 är tvetydig (kan vara \2)"),
+]
+
+
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "användning: " if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse in Swedish: headings and errors; a usage error exits 1 like every user error."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, formatter_class=_Formatter, add_help=False, **kwargs)
+        self._positionals.title = "argument"
+        self._optionals.title = "flaggor"
+        self.add_argument("-h", "--help", action="help", help="visa den här hjälpen")
+
+    def error(self, message: str):
+        for pattern, swedish in _MESSAGES:
+            if re.fullmatch(pattern, message):
+                message = re.sub(pattern, swedish, message)
+                break
+        message = message.replace("'", "")
+        sys.stderr.write(f"{self.prog}: fel: {message}\n"
+                         f"Skriv '{self.prog} --help' för att se vad som går att skriva.\n")
+        sys.exit(1)
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline",
-                                     description="Verksamhetsplan och budget: kontroll och bygge.")
-    parser.add_argument("--root", type=Path, default=Path.cwd(),
+    parser = _Parser(prog="python -m pipeline", description="Verksamhetsplan och budget: kontroll och bygge.")
+    parser.add_argument("--root", type=Path, default=Path.cwd(), metavar="MAPP",
                         help="projektets rotmapp (där sources/ och templates/ finns)")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="kommando")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="kommando", title="kommandon")
 
     check = commands.add_parser("check", help="kontrollera att källfilerna för ett år är kompletta")
     check.add_argument("year", metavar="ÅR")
@@ -21,9 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     build = commands.add_parser("build", help="bygg verksamhetsplanen (DOCX och PDF) för ett år")
     build.add_argument("year", metavar="ÅR", nargs="+", help="ett eller flera år (de delar på en LibreOffice)")
     build.add_argument("--docx-only", action="store_true", help="bygg bara DOCX, ingen PDF")
-    build.add_argument("--out", type=Path, default=None, help="utmapp för ett enda år (standard: build/ÅR)")
+    build.add_argument("--out", type=Path, default=None, metavar="MAPP",
+                       help="utmapp för ett enda år (standard: build/ÅR)")
     build.add_argument("--force", action="store_true", help="bygg även om inget har ändrats")
-    build.add_argument("--soffice-url", default=None,
+    build.add_argument("--soffice-url", default=None, metavar="URL",
                        help="använd en redan startad LibreOffice, t.ex. "
                             "'socket,host=127.0.0.1,port=2002' (eller VP_SOFFICE_URL)")
 
@@ -35,18 +74,19 @@ def main(argv: list[str] | None = None) -> int:
     compare.add_argument("old", type=Path, metavar="GAMMAL.docx")
     compare.add_argument("new", type=Path, metavar="NY.docx")
     compare.add_argument("--out", type=Path, required=True, metavar="UT.docx")
-    compare.add_argument("--soffice-url", default=None)
+    compare.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
 
     arch = commands.add_parser("archive", help="arkivera den beslutade planen (PDF/A med kontrollsummor)")
     arch.add_argument("year", metavar="ÅR")
-    arch.add_argument("--soffice-url", default=None)
+    arch.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
     commands.add_parser("verify-archive", help="kontrollera att inget arkiverat dokument har ändrats")
 
     new = commands.add_parser("new-year", help="skapa nästa års källfiler från föregående år")
     new.add_argument("year", metavar="ÅR", type=int)
 
     lint = commands.add_parser("lint-templates", help="kontrollera att Word-mallen har allt koden behöver")
-    lint.add_argument("--template", type=Path, default=None)
+    lint.add_argument("--template", type=Path, default=None, metavar="MALL.docx",
+                      help="mallen som ska kontrolleras (standard: templates/verksamhetsplan.docx)")
 
     args = parser.parse_args(argv)
     root = args.root.resolve()

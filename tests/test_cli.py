@@ -74,3 +74,30 @@ def test_unknown_year_is_a_clear_error():
     assert result.returncode == 1
     assert "sources/1999: mappen saknas" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    ((), "python -m pipeline: fel: kommando saknas"),
+    (("build",), "python -m pipeline build: fel: ÅR saknas"),
+    (("bygg", "2024"), "python -m pipeline: fel: okänt kommando bygg (finns: check, build,"),
+    (("build", "2024", "--snabbt"), "python -m pipeline: fel: okända argument: --snabbt"),
+    (("build", "2024", "--out"), "python -m pipeline build: fel: --out: ett värde behövs efter flaggan"),
+    (("new-year", "nästa"), "python -m pipeline new-year: fel: ÅR: nästa är inget heltal"),
+    (("comments", "a.docx"), "python -m pipeline comments: fel: --out saknas"),
+])
+def test_command_line_mistakes_are_swedish_and_exit_1(args, message):
+    result = run_cli(*args)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(message), result.stderr
+    assert lines[-1].endswith("--help' för att se vad som går att skriva.")
+    assert not re.search(r"\b(usage|error|invalid|required|Traceback)\b", result.stderr)
+
+
+def test_help_is_swedish():
+    for args in (("--help",), ("build", "--help")):
+        result = run_cli(*args)
+        assert result.returncode == 0
+        assert result.stdout.startswith("användning: python -m pipeline")
+        assert "flaggor:" in result.stdout and "visa den här hjälpen" in result.stdout
+        assert not re.search(r"\b(usage|options|positional arguments|show this help)\b", result.stdout)
