@@ -8,7 +8,8 @@ from pathlib import Path
 
 from .errors import TemplateError
 
-# Paragraph, character and table styles the rendering code and pandoc output refer to (style ids).
+# Paragraph, character and table styles the rendering code, pandoc output and the
+# Markdown texts (custom-style) refer to (style ids).
 REQUIRED_STYLES = {
     "Title": "Titel", "Heading1": "Rubrik 1", "Heading2": "Rubrik 2", "Heading3": "Rubrik 3",
     "Heading4": "Rubrik 4", "BodyText": "Brödtext", "FirstParagraph": "First Paragraph",
@@ -18,6 +19,7 @@ REQUIRED_STYLES = {
     "Tabellrubrik": "Tabellrubrik", "Tabelltext": "Tabelltext", "Tabellfotnot": "Tabellfotnot",
     "Malformulering": "Målformulering", "Ansvar": "Ansvar", "Kalenderorgan": "Kalender organ",
     "Kalenderpost": "Kalender post", "Caption": "Beskrivning",
+    "Underskrift": "Underskrift",  # custom-style of the signature block in the appendix texts
 }
 
 # Placeholders that must appear in the template (document body, header or footer).

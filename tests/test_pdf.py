@@ -243,3 +243,11 @@ def test_a_running_libreoffice_is_used_when_pointed_at(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_signatures_of_bilaga_2_stand_together_on_one_page(build_2024):
+    docx_path, pdf = build_2024
+    assert [s for s, t in paragraphs(docx_path) if t.endswith("Undertecknat")] == ["Underskrift"] * 8
+    pages = pdf_pages(pdf)
+    with_signatures = [page for page in pages if "Undertecknat" in page]
+    assert len(with_signatures) == 1 and with_signatures[0].count("Undertecknat") == 8

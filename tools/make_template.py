@@ -297,6 +297,9 @@ NEW_STYLES = [
     pstyle("Bilageforteckning", "Bilageförteckning", ppr='<w:keepNext/><w:keepLines/><w:tabs><w:tab w:val="left" w:pos="1134"/></w:tabs><w:spacing w:after="20"/><w:ind w:left="1134" w:hanging="1134"/>'),
     pstyle("Malformulering", "Målformulering", based_on="BodyText", ppr='<w:keepNext/>', rpr='<w:i/>'),
     pstyle("Ansvar", "Ansvar", based_on="BodyText", ppr='<w:keepNext/><w:spacing w:before="60" w:after="120"/>', rpr='<w:i/>'),
+    # Added to the template later (2026-11-26) by a targeted edit, as in Word: keeps a block of
+    # signatures (ort, datum, "Undertecknat") on one page.
+    pstyle("Underskrift", "Underskrift", based_on="BodyText", ppr='<w:keepNext/><w:keepLines/><w:spacing w:before="0" w:after="160"/>'),
     pstyle("Tabellrubrik", "Tabellrubrik", ppr='<w:keepNext/><w:spacing w:before="40" w:after="40"/>',
            rpr='<w:b/><w:color w:val="FFFFFF"/><w:sz w:val="20"/>'),
     pstyle("Tabelltext", "Tabelltext", ppr='<w:spacing w:before="20" w:after="20"/>', rpr='<w:sz w:val="20"/>'),
