@@ -66,7 +66,6 @@ def build(root: Path, years: list[int | str], out_dir: Path | None = None, docx_
     the caller opened early and closes itself. `digests` are the inputs' digests taken before
     the build (see uptodate); they are recorded with the outputs.
     """
-    from .normalize import normalise_pdf
     from .pdf import open_session
     own = office is None and not docx_only
     if own:
@@ -95,7 +94,7 @@ def build(root: Path, years: list[int | str], out_dir: Path | None = None, docx_
                     except ConversionError as exc:
                         raise _docx_without_pdf(root, docx_path, data, exc) from exc
             if done is not None:
-                yield from _write(root, *done, out_dir, normalise_pdf, digests)
+                yield from _write(root, *done, out_dir, digests)
     finally:
         if own and not isinstance(office, Exception):
             office.close()
@@ -116,9 +115,10 @@ def _collect(root: Path, pending, out_dir: Path | None) -> tuple:
         raise _docx_without_pdf(root, output_paths(root, sources.year, out_dir)[0], data, exc) from exc
 
 
-def _write(root: Path, sources: PlanSources, data: bytes, pdf: bytes, out_dir: Path | None, normalise_pdf,
+def _write(root: Path, sources: PlanSources, data: bytes, pdf: bytes, out_dir: Path | None,
            digests: dict) -> Iterator[str]:
     """Write a document's DOCX and normalised PDF."""
+    from .normalize import normalise_pdf  # pikepdf: not imported by DOCX-only builds
     docx_path, pdf_path = output_paths(root, sources.year, out_dir)
     try:
         pdf = normalise_pdf(pdf, sources.plan)
