@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .checks import check_plan
@@ -62,37 +63,38 @@ def build(root: Path, years: list[int | str], out_dir: Path | None = None, docx_
 
     All years are checked before anything is written. One LibreOffice session serves every
     PDF of the run: it boots while the first DOCX is rendered, and converts each document
-    while the next one is rendered and the previous one is normalised and written. `office` is a session (or the reason there is none) that
-    the caller opened early and closes itself. `digests` are the inputs' digests taken before
-    the build (see uptodate); they are recorded with the outputs.
+    while the next one is rendered and the previous one is normalised and written. `office`
+    is a session (or the reason there is none) that the caller opened early and closes itself.
+    `digests` are the inputs' digests taken before the build (see uptodate); they are recorded
+    with the outputs.
     """
     from .pdf import open_session
     own = office is None and not docx_only
     if own:
         office = open_session(soffice_url)
-    digests = digests or {str(year): inputs_digest(root, year) for year in years}
     out_dir = out_dir if len(years) == 1 else None
     try:
+        digests = digests or {str(year): inputs_digest(root, year) for year in years}
+        checked = _check_all(root, years)
+        if docx_only:
+            for sources in checked:
+                docx_path, _ = output_paths(root, sources.year, out_dir)
+                write_atomic(docx_path, make_docx(root, sources))
+                remember(sources.year, [docx_path], digests[str(sources.year)])
+                yield f"Skrev {display_path(docx_path, root)}"
+            return
         pending = None  # (sources, docx bytes, waiting function) of the document in LibreOffice
-        for sources in _check_all(root, years) + [None]:
+        for sources in checked + [None]:
             data = make_docx(root, sources) if sources is not None else None
             # Collect the previous PDF, hand LibreOffice the next document at once, and only
             # then normalise and write the previous one, so that LibreOffice never waits for us.
             done = _collect(root, pending, out_dir) if pending is not None else None
             pending = None
             if sources is not None:
-                docx_path, _ = output_paths(root, sources.year, out_dir)
-                if docx_only:
-                    write_atomic(docx_path, data)
-                    remember(sources.year, [docx_path], digests[str(sources.year)])
-                    yield f"Skrev {display_path(docx_path, root)}"
-                else:
-                    try:
-                        if isinstance(office, Exception):
-                            raise office
-                        pending = (sources, data, office.submit(data))
-                    except ConversionError as exc:
-                        raise _docx_without_pdf(root, docx_path, data, exc) from exc
+                with _docx_kept_if_no_pdf(root, output_paths(root, sources.year, out_dir)[0], data):
+                    if isinstance(office, Exception):
+                        raise office
+                    pending = (sources, data, office.submit(data))
             if done is not None:
                 yield from _write(root, *done, out_dir, digests)
     finally:
@@ -100,19 +102,21 @@ def build(root: Path, years: list[int | str], out_dir: Path | None = None, docx_
             office.close()
 
 
-def _docx_without_pdf(root: Path, docx_path: Path, data: bytes, exc: ConversionError) -> ConversionError:
-    """Write the DOCX, which is complete and valid, and return the error saying no PDF was made."""
-    write_atomic(docx_path, data)
-    return ConversionError(f"Skrev {display_path(docx_path, root)}, men ingen ny PDF: {exc}")
+@contextmanager
+def _docx_kept_if_no_pdf(root: Path, docx_path: Path, data: bytes) -> Iterator[None]:
+    """On a failed PDF, write the DOCX (complete and valid) and say that no PDF was made."""
+    try:
+        yield
+    except ConversionError as exc:
+        write_atomic(docx_path, data)
+        raise ConversionError(f"Skrev {display_path(docx_path, root)}, men ingen ny PDF: {exc}") from exc
 
 
 def _collect(root: Path, pending, out_dir: Path | None) -> tuple:
     """Wait for a submitted document's PDF; return (sources, docx bytes, raw PDF bytes)."""
     sources, data, wait = pending
-    try:
+    with _docx_kept_if_no_pdf(root, output_paths(root, sources.year, out_dir)[0], data):
         return sources, data, wait()
-    except ConversionError as exc:
-        raise _docx_without_pdf(root, output_paths(root, sources.year, out_dir)[0], data, exc) from exc
 
 
 def _write(root: Path, sources: PlanSources, data: bytes, pdf: bytes, out_dir: Path | None,
@@ -120,10 +124,8 @@ def _write(root: Path, sources: PlanSources, data: bytes, pdf: bytes, out_dir: P
     """Write a document's DOCX and normalised PDF."""
     from .normalize import normalise_pdf  # pikepdf: not imported by DOCX-only builds
     docx_path, pdf_path = output_paths(root, sources.year, out_dir)
-    try:
+    with _docx_kept_if_no_pdf(root, docx_path, data):
         pdf = normalise_pdf(pdf, sources.plan)
-    except ConversionError as exc:
-        raise _docx_without_pdf(root, docx_path, data, exc) from exc
     write_atomic(docx_path, data)
     write_atomic(pdf_path, pdf)
     remember(sources.year, [docx_path, pdf_path], digests[str(sources.year)])

@@ -44,7 +44,7 @@ INK = ["white", "white", "black", "black", "black"]
 class Figure:
     """A rendered figure: its PNG and SVG files, the words that describe it, its width in the document."""
 
-    path: Path
+    png: Path
     svg: Path
     alt: str
     width_cm: float

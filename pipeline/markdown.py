@@ -8,11 +8,8 @@ results are cached by content, so an unchanged text costs no pandoc run.
 from __future__ import annotations
 
 import hashlib
-import io
-import os
 import re
 import tempfile
-import zipfile
 from pathlib import Path
 
 import pypandoc
@@ -21,16 +18,10 @@ from markdown_it import MarkdownIt
 
 from .errors import PipelineError
 from .figures import FIGURE_REF, Figure
+from .ooxml import IMAGE_RELATIONSHIP, NS, SVG_BLIP_EXTENSION, q, read_part, replace_parts, xml_bytes
 from .writer import write_cache
 
 FIGURE_PACKAGING = "svgblip-v1"  # part of the cache key: change it when _finish_figures changes
-SVG_BLIP_EXTENSION = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
-NS = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main",
-      "pic": "http://schemas.openxmlformats.org/drawingml/2006/picture",
-      "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
-      "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-      "asvg": "http://schemas.microsoft.com/office/drawing/2016/SVG/main",
-      "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
 
 # Raw HTML and TeX are read as text: a "<" in a source must come out as written.
 PANDOC_FORMAT = "markdown-raw_html-raw_tex-raw_attribute-citations-smart"
@@ -74,19 +65,12 @@ def reference_doc(template: Path, cache_dir: Path) -> Path:
     target = cache_dir / f"reference-{digest}.docx"
     if target.exists():
         return target
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            blob = src.read(info.filename)
-            if info.filename == "word/document.xml":
-                xml = blob.decode("utf-8")
-                head = xml[: xml.index("<w:body>")]
-                sect = re.search(r"<w:sectPr.*?</w:sectPr>", xml, re.S).group(0)
-                sect = re.sub(r"<w:(header|footer)Reference [^>]*/>", "", sect)
-                blob = (head + "<w:body>" + sect + "</w:body></w:document>").encode("utf-8")
-            dst.writestr(info, blob)
-    write_cache(target, buffer.getvalue())
-    return target
+    xml = read_part(data, "word/document.xml").decode("utf-8")
+    head = xml[: xml.index("<w:body>")]
+    sect = re.search(r"<w:sectPr.*?</w:sectPr>", xml, re.S).group(0)
+    sect = re.sub(r"<w:(header|footer)Reference [^>]*/>", "", sect)
+    body = (head + "<w:body>" + sect + "</w:body></w:document>").encode("utf-8")
+    return write_cache(target, replace_parts(data, {"word/document.xml": body}))
 
 
 def markdown_to_docx(text: str, reference: Path, cache_dir: Path, shift_headings: int = 1,
@@ -102,10 +86,10 @@ def markdown_to_docx(text: str, reference: Path, cache_dir: Path, shift_headings
 
     def substitute(match: re.Match) -> str:
         figure = figures[match.group("name")]
-        used[figure.path.name] = figure
+        used[figure.png.name] = figure
         # Relative to pandoc's working folder (the cache) when the figure is there, so that no
         # absolute path reaches the DOCX; absolute otherwise.
-        where = figure.path.name if figure.path.parent.resolve() == cache_dir.resolve() else str(figure.path.resolve())
+        where = figure.png.name if figure.png.parent.resolve() == cache_dir.resolve() else str(figure.png.resolve())
         return f"![{match.group('caption')}]({where}){{width={figure.width_cm}cm}}"
 
     text = FIGURE_REF.sub(substitute, text)
@@ -116,67 +100,53 @@ def markdown_to_docx(text: str, reference: Path, cache_dir: Path, shift_headings
     if target.exists():
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".docx", dir=cache_dir)
-    os.close(fd)
-    try:
-        pypandoc.convert_text(text, "docx", format=PANDOC_FORMAT, outputfile=tmp, cworkdir=str(cache_dir),
-                              extra_args=["--reference-doc", str(reference.resolve()),
-                                          f"--shift-heading-level-by={shift_headings}"])
-        if used:
-            _finish_figures(Path(tmp), used)
-        os.replace(tmp, target)
-    except (RuntimeError, OSError) as exc:
-        raise PipelineError(f"pandoc kunde inte konvertera en Markdown-text: {exc}") from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return target
+    with tempfile.TemporaryDirectory(dir=cache_dir) as work:  # pandoc writes DOCX only to a file
+        output = Path(work) / "pandoc.docx"
+        try:
+            pypandoc.convert_text(text, "docx", format=PANDOC_FORMAT, outputfile=str(output),
+                                  cworkdir=str(cache_dir), extra_args=["--reference-doc", str(reference.resolve()),
+                                                                       f"--shift-heading-level-by={shift_headings}"])
+            data = output.read_bytes()
+        except (RuntimeError, OSError) as exc:
+            raise PipelineError(f"pandoc kunde inte konvertera en Markdown-text: {exc}") from exc
+    return write_cache(target, _finish_figures(data, used) if used else data)
 
 
-def _finish_figures(path: Path, figures: dict[str, Figure]) -> None:
-    """Give each figure pandoc placed its alt text and its vector drawing.
+def _finish_figures(package: bytes, figures: dict[str, Figure]) -> bytes:
+    """Return pandoc's DOCX with each figure's alt text and vector drawing.
 
-    The alt text (wp:docPr and pic:cNvPr descr, where pandoc wrote the file name) becomes the
-    figure's description. The SVG is added the way Word 2016 and later store SVG pictures
+    The alt text (wp:docPr and pic:cNvPr descr, where pandoc wrote the PNG's file name) becomes
+    the figure's description. The SVG is added the way Word 2016 and later store SVG pictures
     (MS-ODRAWXML svgBlip): an `asvg:svgBlip` extension of the blip, whose own `r:embed` stays
     the PNG for programs that do not read SVG.
     """
     from lxml import etree
 
-    with zipfile.ZipFile(path) as src:
-        parts = {info.filename: src.read(info.filename) for info in src.infolist()}
-        infos = src.infolist()
-    document = etree.fromstring(parts["word/document.xml"])
-    rels = etree.fromstring(parts["word/_rels/document.xml.rels"])
-    for pic in document.iter(f"{{{NS['pic']}}}pic"):
-        c_nv_pr = pic.find(f"{{{NS['pic']}}}nvPicPr/{{{NS['pic']}}}cNvPr")
+    document = etree.fromstring(read_part(package, "word/document.xml"))
+    rels = etree.fromstring(read_part(package, "word/_rels/document.xml.rels"))
+    parts: dict[str, bytes] = {}
+    for pic in document.iter(q("pic", "pic")):
+        c_nv_pr = pic.find(f"{q('pic', 'nvPicPr')}/{q('pic', 'cNvPr')}")
         figure = figures.get(Path(c_nv_pr.get("descr", "")).name)
         if figure is None:
             continue
-        inline = next(a for a in pic.iterancestors() if a.tag in (f"{{{NS['wp']}}}inline", f"{{{NS['wp']}}}anchor"))
-        for element in (c_nv_pr, inline.find(f"{{{NS['wp']}}}docPr")):
+        drawing = next(a for a in pic.iterancestors() if a.tag in (q("wp", "inline"), q("wp", "anchor")))
+        for element in (c_nv_pr, drawing.find(q("wp", "docPr"))):
             element.set("descr", figure.alt)
         rid = f"rIdSvg{len(rels)}"
         target = f"media/{figure.svg.name}"
-        etree.SubElement(rels, f"{{{NS['rel']}}}Relationship", Id=rid, Target=target,
-                         Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image")
+        etree.SubElement(rels, q("rel", "Relationship"), Id=rid, Target=target, Type=IMAGE_RELATIONSHIP)
         parts[f"word/{target}"] = figure.svg.read_bytes()
-        blip = pic.find(f"{{{NS['pic']}}}blipFill/{{{NS['a']}}}blip")
-        ext_list = blip.find(f"{{{NS['a']}}}extLst")
+        blip = pic.find(f"{q('pic', 'blipFill')}/{q('a', 'blip')}")
+        ext_list = blip.find(q("a", "extLst"))
         if ext_list is None:
-            ext_list = etree.SubElement(blip, f"{{{NS['a']}}}extLst")
-        ext = etree.SubElement(ext_list, f"{{{NS['a']}}}ext", uri=SVG_BLIP_EXTENSION)
-        etree.SubElement(ext, f"{{{NS['asvg']}}}svgBlip", nsmap={"asvg": NS["asvg"]}).set(f"{{{NS['r']}}}embed", rid)
-    parts["word/document.xml"] = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
-    parts["word/_rels/document.xml.rels"] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8",
-                                                           standalone=True)
-    types = parts["[Content_Types].xml"]
+            ext_list = etree.SubElement(blip, q("a", "extLst"))
+        ext = etree.SubElement(ext_list, q("a", "ext"), uri=SVG_BLIP_EXTENSION)
+        etree.SubElement(ext, q("asvg", "svgBlip"), nsmap={"asvg": NS["asvg"]}).set(q("r", "embed"), rid)
+    parts["word/document.xml"] = xml_bytes(document)
+    parts["word/_rels/document.xml.rels"] = xml_bytes(rels)
+    types = read_part(package, "[Content_Types].xml")
     if b'Extension="svg"' not in types:
         parts["[Content_Types].xml"] = types.replace(
             b"</Types>", b'<Default Extension="svg" ContentType="image/svg+xml"/></Types>')
-    names = [info.filename for info in infos]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in names + sorted(set(parts) - set(names)):
-            dst.writestr(name, parts[name])
-    path.write_bytes(buffer.getvalue())
+    return replace_parts(package, parts)

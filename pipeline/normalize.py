@@ -67,36 +67,34 @@ def tag_figures(pdf: pikepdf.Pdf) -> int:
     LibreOffice 7.4 writes a Figure element (with the alt text) for a picture anchored as a
     character, but draws the picture itself as an untagged Artifact and gives the Figure no
     content, so assistive technology finds an empty figure and a drawing it must skip. The
-    drawing is the Artifact block (one that paints paths or images) just before the first marked
-    content of the figure's caption on the same page (the element after the Figure). That block becomes `/Figure <</MCID n>> BDC`, the page's entry
-    in the parent tree gets n, and the Figure gets n as its content. A figure whose layout is
-    not this one is left as LibreOffice wrote it.
+    drawing is the Artifact block (one that paints paths or images) just before the first
+    marked content of the figure's caption (the element after the Figure) on the same page.
+    That block becomes `/Figure <</MCID n>> BDC`, the page's entry in the parent tree gets n,
+    and the Figure gets n as its content. A figure laid out otherwise is left as it was.
     """
     root = pdf.Root.get("/StructTreeRoot")
     if root is None or "/Nums" not in root.get("/ParentTree", {}):
         return 0
     nums = root.ParentTree.Nums
     parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
-    pages = {page.obj.objgen: page.obj for page in pdf.pages}
     done = 0
     for figure in _figures_without_content(root):
         caption = _caption_of(figure)
-        page = pages.get(figure.Pg.objgen) if "/Pg" in figure else None
-        same_page = caption is not None and "/Pg" in caption and page is not None \
-            and caption.Pg.objgen == figure.Pg.objgen
-        mcid = _first_mcid(caption) if same_page else None
-        if page is None or mcid is None or "/StructParents" not in page:
+        if caption is None or "/Pg" not in figure or "/Pg" not in caption \
+                or caption.Pg.objgen != figure.Pg.objgen:
             continue
-        marked = parents.get(int(page.StructParents))
-        if not isinstance(marked, pikepdf.Array):
+        page = figure.Pg
+        marked = parents.get(int(page.get("/StructParents", -1)))
+        mcid = _first_mcid(caption)
+        if not isinstance(marked, pikepdf.Array) or mcid is None:
             continue
         ops = list(pikepdf.parse_content_stream(page))
-        start = _artifact_before(ops, mcid)
+        start = _drawing_before(ops, mcid)
         if start is None:
             continue
-        new = max([-1] + _mcids(ops)) + 1
+        new = max([-1] + [m for m in map(_mcid, ops) if m is not None]) + 1
         while len(marked) < new:
-            marked.append(pikepdf.Null())
+            marked.append(None)
         marked.append(figure)
         ops[start] = pikepdf.ContentStreamInstruction(
             [pikepdf.Name("/Figure"), pikepdf.Dictionary(MCID=new)], pikepdf.Operator("BDC"))
@@ -149,32 +147,29 @@ def _first_mcid(element) -> int | None:
     return None
 
 
-def _mcids(ops) -> list[int]:
-    return [int(op.operands[1].MCID) for op in ops
-            if str(op.operator) == "BDC" and isinstance(op.operands[1], pikepdf.Dictionary)
-            and "/MCID" in op.operands[1]]
-
-
-def _artifact_before(ops, mcid: int) -> int | None:
-    """Return the index of the `/Artifact BMC` whose block ends just before marked content `mcid`."""
-    for i, op in enumerate(ops):
-        if str(op.operator) == "BDC" and isinstance(op.operands[1], pikepdf.Dictionary) \
-                and op.operands[1].get("/MCID") == mcid:
-            if i == 0 or str(ops[i - 1].operator) != "EMC":
-                return None
-            depth = 0
-            for j in range(i - 1, -1, -1):
-                name = str(ops[j].operator)
-                if name == "EMC":
-                    depth += 1
-                elif name in ("BMC", "BDC"):
-                    depth -= 1
-                    if depth == 0:
-                        is_artifact = name == "BMC" and ops[j].operands[0] == pikepdf.Name("/Artifact")
-                        draws = any(str(op.operator) in DRAWING for op in ops[j:i])
-                        return j if is_artifact and draws else None
-            return None
+def _mcid(op) -> int | None:
+    """Return the MCID that a content-stream instruction opens, if it opens one."""
+    if str(op.operator) == "BDC" and isinstance(op.operands[1], pikepdf.Dictionary) and "/MCID" in op.operands[1]:
+        return int(op.operands[1].MCID)
     return None
+
+
+def _drawing_before(ops, mcid: int) -> int | None:
+    """Return the index of the `/Artifact BMC` that paints and closes just before marked content `mcid`."""
+    end = next((i for i, op in enumerate(ops) if _mcid(op) == mcid), None)
+    if not end or str(ops[end - 1].operator) != "EMC":
+        return None
+    depth = 0
+    for start in range(end - 1, -1, -1):
+        name = str(ops[start].operator)
+        depth += (name == "EMC") - (name in ("BMC", "BDC"))
+        if depth == 0:
+            break
+    else:
+        return None
+    is_artifact = str(ops[start].operator) == "BMC" and ops[start].operands[0] == pikepdf.Name("/Artifact")
+    paints = any(str(op.operator) in DRAWING for op in ops[start:end])
+    return start if is_artifact and paints else None
 
 
 def _icc_date(stamp: dt.datetime) -> bytes:

@@ -244,37 +244,25 @@ def vector_figures(docx: bytes) -> bytes:
     directly, so the copy it converts points each such blip at its SVG. The PDF gets vector
     figures with real, embedded text. Documents without svgBlip come back unchanged.
     """
-    import io
-    import zipfile
-
     from lxml import etree
 
-    a = "http://schemas.openxmlformats.org/drawingml/2006/main"
-    r_embed = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
-    svg_blip = "{http://schemas.microsoft.com/office/drawing/2016/SVG/main}svgBlip"
-    with zipfile.ZipFile(io.BytesIO(docx)) as src:
-        document = src.read("word/document.xml")
-        if b"svgBlip" not in document:
-            return docx
-        root = etree.fromstring(document)
-        for svg in root.iter(svg_blip):
-            ext = svg.getparent()
-            ext_list = ext.getparent()
-            blip = ext_list.getparent()
-            if blip.tag != f"{{{a}}}blip" or not svg.get(r_embed):
-                continue
-            blip.set(r_embed, svg.get(r_embed))
-            ext_list.remove(ext)
-            if len(ext_list) == 0:
-                blip.remove(ext_list)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
-            for info in src.infolist():
-                data = src.read(info.filename)
-                if info.filename == "word/document.xml":
-                    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-                dst.writestr(info, data)
-    return buffer.getvalue()
+    from .ooxml import q, read_part, replace_parts, xml_bytes
+
+    document = read_part(docx, "word/document.xml")
+    if b"svgBlip" not in document:
+        return docx
+    root = etree.fromstring(document)
+    for svg in list(root.iter(q("asvg", "svgBlip"))):
+        ext = svg.getparent()
+        ext_list = ext.getparent()
+        blip = ext_list.getparent()
+        if blip.tag != q("a", "blip") or not svg.get(q("r", "embed")):
+            continue
+        blip.set(q("r", "embed"), svg.get(q("r", "embed")))
+        ext_list.remove(ext)
+        if len(ext_list) == 0:
+            blip.remove(ext_list)
+    return replace_parts(docx, {"word/document.xml": xml_bytes(root)})
 
 
 def compare_documents(old: bytes, new: bytes, soffice_url: str | None = None) -> bytes:

@@ -71,10 +71,10 @@ def test_figures_are_print_sharp():
     figures = make_figures(sources, Path(__file__).resolve().parent.parent / "build" / ".cache")
     assert sorted(figures) == figure_names()
     for figure in figures.values():
-        data = figure.path.read_bytes()
+        data = figure.png.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
         width_px = int.from_bytes(data[16:20], "big")
-        assert width_px / (figure.width_cm / 2.54) >= 299, figure.path.name
+        assert width_px / (figure.width_cm / 2.54) >= 299, figure.png.name
         assert figure.width_cm <= 16
 
 
