@@ -41,7 +41,8 @@ docx-%: $(STAMP)
 lint-templates: $(STAMP)
 	@$(PY) -m pipeline lint-templates
 
-test: $(STAMP) system-deps
+test: $(STAMP)
+	@sh tools/install-system-deps.sh test
 	@$(PY) -m pytest
 
 bench: $(STAMP) system-deps

@@ -22,6 +22,7 @@ from docx.shared import Cm
 from docx.oxml.ns import qn
 
 from .errors import PipelineError
+from .package import finish_docx
 from .safezip import SafeDocx, UnsafeDocument
 from .writer import write_atomic
 
@@ -208,7 +209,7 @@ def write_compilation(result: Compilation, out: Path, reference: Path) -> tuple[
         writer.writerow([c.municipality, c.heading, c.commented, c.text, c.author, c.date, c.reply_to, c.file])
     for f, reason in result.refused:
         writer.writerow(["", "", "", f"Kunde inte läsas: {reason}", "", "", "", f])
-    write_atomic(out, buffer.getvalue())
+    write_atomic(out, finish_docx(buffer.getvalue()))
     write_atomic(csv_path, text.getvalue().encode("utf-8-sig"))
     return out, csv_path
 

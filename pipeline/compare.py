@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 from .errors import PipelineError
+from .package import finish_docx
 from .pdf import compare_documents
 from .safezip import SafeDocx, UnsafeDocument
 from .writer import write_atomic
@@ -28,7 +29,7 @@ def run_compare(old: Path, new: Path, out: Path, soffice_url: str | None = None)
         except UnsafeDocument as exc:
             raise PipelineError(f"{path}: {exc}") from exc
         data.append(path.read_bytes())
-    result = compare_documents(data[0], data[1], soffice_url=soffice_url)
+    result = finish_docx(compare_documents(data[0], data[1], soffice_url=soffice_url))
     with zipfile.ZipFile(io.BytesIO(result)) as made:  # LibreOffice's own output
         xml = made.read("word/document.xml")
     insertions, deletions = xml.count(b"<w:ins "), xml.count(b"<w:del ")

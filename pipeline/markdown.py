@@ -13,15 +13,20 @@ import tempfile
 from pathlib import Path
 
 import pypandoc
-from docxtpl import RichText
 from markdown_it import MarkdownIt
 
 from .errors import PipelineError
 from .figures import FIGURE_REF, Figure
+from .wordlib import RichText
 from .ooxml import IMAGE_RELATIONSHIP, NS, SVG_BLIP_EXTENSION, q, read_part, replace_parts, xml_bytes
 from .writer import write_cache
 
-FIGURE_PACKAGING = "svgblip-v1"  # part of the cache key: change it when _finish_figures changes
+PACKAGING = "svgblip-v1+unicode-bullets-v1"  # part of the cache key: change it when _finish_* changes
+
+# Pandoc's bullets are Symbol, Courier New and Wingdings characters. A PDF maps the Symbol bullet to
+# U+F0B7 (private use), which a screen reader reads as an unknown character; these are the same
+# marks as Unicode characters in the paragraph's own typeface (Carlito and Calibri have them).
+BULLETS = {("Symbol", "\uf0b7"): "\u2022", ("Courier New", "o"): "\u25e6", ("Wingdings", "\uf0a7"): "\u25aa"}
 
 # Raw HTML and TeX are read as text: a "<" in a source must come out as written.
 PANDOC_FORMAT = "markdown-raw_html-raw_tex-raw_attribute-citations-smart"
@@ -94,7 +99,7 @@ def markdown_to_docx(text: str, reference: Path, cache_dir: Path, shift_headings
 
     text = FIGURE_REF.sub(substitute, text)
     key = hashlib.sha256(f"{pypandoc.get_pandoc_version()}\0{reference.name}\0{shift_headings}\0"
-                         f"{PANDOC_FORMAT}\0{FIGURE_PACKAGING}\0{text}\0"
+                         f"{PANDOC_FORMAT}\0{PACKAGING}\0{text}\0"
                          f"{sorted((name, f.svg.name, f.alt) for name, f in used.items())}".encode()).hexdigest()[:24]
     target = cache_dir / f"md-{key}.docx"
     if target.exists():
@@ -109,7 +114,30 @@ def markdown_to_docx(text: str, reference: Path, cache_dir: Path, shift_headings
             data = output.read_bytes()
         except (RuntimeError, OSError) as exc:
             raise PipelineError(f"pandoc kunde inte konvertera en Markdown-text: {exc}") from exc
+    data = _unicode_bullets(data)
     return write_cache(target, _finish_figures(data, used) if used else data)
+
+
+def _unicode_bullets(package: bytes) -> bytes:
+    """Return pandoc's DOCX with its symbol-font bullets as Unicode bullets (see BULLETS)."""
+    from lxml import etree
+
+    try:
+        numbering = etree.fromstring(read_part(package, "word/numbering.xml"))
+    except KeyError:
+        return package
+    w = f"{{{NS['w']}}}"
+    changed = False
+    for level in numbering.iter(f"{w}lvl"):
+        text, fonts = level.find(f"{w}lvlText"), level.find(f"{w}rPr/{w}rFonts")
+        if text is None or fonts is None:
+            continue
+        bullet = BULLETS.get((fonts.get(f"{w}ascii"), text.get(f"{w}val")))
+        if bullet:
+            text.set(f"{w}val", bullet)
+            fonts.getparent().remove(fonts)
+            changed = True
+    return replace_parts(package, {"word/numbering.xml": xml_bytes(numbering)}) if changed else package
 
 
 def _finish_figures(package: bytes, figures: dict[str, Figure]) -> bytes:

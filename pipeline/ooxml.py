@@ -9,7 +9,8 @@ from __future__ import annotations
 import io
 import zipfile
 
-NS = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+NS = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+      "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
       "pic": "http://schemas.openxmlformats.org/drawingml/2006/picture",
       "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",

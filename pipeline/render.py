@@ -7,25 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
-import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 
 from docx import Document
 from docx.oxml.ns import qn
-from docxtpl import DocxTemplate
-from docxtpl.subdoc import Subdoc, SubdocComposer
 from jinja2 import TemplateError as JinjaTemplateError
 
 from .context import Markdown
 from .figures import Figure
 from .errors import TemplateError
 from .markdown import inline_richtext, markdown_to_docx, reference_doc
-
-# Fixed zip timestamp: two builds of the same sources give the same bytes.
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+from .package import finish_docx
+from .wordlib import DocxTemplate, Subdoc, SubdocComposer
 
 
 def render_docx(context: dict[str, Any], template: Path, properties: dict[str, Any], cache_dir: Path,
@@ -48,7 +42,7 @@ def render_docx(context: dict[str, Any], template: Path, properties: dict[str, A
     _set_properties(document, properties)
     buffer = io.BytesIO()
     document.save(buffer)
-    return normalise_zip(buffer.getvalue())
+    return finish_docx(buffer.getvalue())
 
 
 def _resolve_markdown(value: Any, tpl: DocxTemplate, reference: Path, cache_dir: Path,
@@ -113,29 +107,3 @@ def _set_properties(document: Any, props: dict[str, Any]) -> None:
     core.created = stamp
     core.modified = stamp
     core.last_printed = stamp
-
-
-def _stable_nsids(xml: bytes) -> bytes:
-    """Replace docxcompose's random list ids (w:nsid) by ids derived from abstractNumId."""
-    def fix(match: re.Match) -> bytes:
-        number = int(match.group(1))
-        return match.group(0)[: match.start(2) - match.start(0)] + \
-            f"{zlib.crc32(f'nsid-{number}'.encode()):08X}".encode() + match.group(0)[match.end(2) - match.start(0):]
-    return re.sub(rb'<w:abstractNum [^>]*w:abstractNumId="(\d+)"[^>]*>\s*<w:nsid w:val="([0-9A-Fa-f]+)"', fix, xml)
-
-
-def normalise_zip(data: bytes) -> bytes:
-    """Return the DOCX re-zipped with fixed timestamps, member order and list ids."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        names = src.namelist()
-        first = [n for n in names if n == "[Content_Types].xml"]
-        for name in first + [n for n in names if n != "[Content_Types].xml"]:
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            blob = src.read(name)
-            if name == "word/numbering.xml":
-                blob = _stable_nsids(blob)
-            dst.writestr(info, blob)
-    return out.getvalue()

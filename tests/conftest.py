@@ -13,6 +13,7 @@ import pytest
 from pipeline.pdf import libreoffice_status
 
 ROOT = Path(__file__).resolve().parent.parent
+OTHER_SHAPE = Path(__file__).resolve().parent / "fixtures" / "annan-form"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
@@ -58,3 +59,37 @@ def docx_2024(tmp_path_factory) -> Path:
     result = run_cli("build", "2024", "--docx-only", "--out", str(out))
     assert result.returncode == 0, result.stderr
     return out / "verksamhetsplan-2024.docx"
+
+
+def make_draft(project: Path, version: int = 3) -> None:
+    """Turn the decided 2024 plan of a project copy into draft `version`."""
+    from helpers import replace_in
+    replace_in(project, "2024/plan.yaml", "status: beslutad\nbeslutsdatum: 2024-01-16",
+               f"status: utkast\nversion: {version}")
+
+
+@pytest.fixture(scope="session")
+def draft_2024(tmp_path_factory) -> tuple[Path, Path]:
+    """Build the 2024 plan as draft 2 (DOCX and PDF) once for the session."""
+    if libreoffice_status() is not None:
+        pytest.skip(f"LibreOffice saknas: {libreoffice_status()}")
+    project = copy_project(tmp_path_factory.mktemp("utkast") / "projekt")
+    make_draft(project, version=2)
+    out = project / "ut"
+    result = run_cli("build", "2024", "--out", str(out), root=project)
+    assert result.returncode == 0, result.stderr
+    return out / "verksamhetsplan-2024.docx", out / "verksamhetsplan-2024.pdf"
+
+
+@pytest.fixture(scope="session")
+def other_shape_build(tmp_path_factory) -> tuple[Path, Path]:
+    """Build the test plan of another shape (2031, tests/fixtures/annan-form) once for the session."""
+    if libreoffice_status() is not None:
+        pytest.skip(f"LibreOffice saknas: {libreoffice_status()}")
+    root = tmp_path_factory.mktemp("annan") / "projekt"
+    shutil.copytree(OTHER_SHAPE / "sources", root / "sources")
+    shutil.copytree(ROOT / "templates", root / "templates")
+    out = root / "ut"
+    result = run_cli("build", "2031", "--out", str(out), root=root)
+    assert result.returncode == 0, result.stderr
+    return out / "verksamhetsplan-2031.docx", out / "verksamhetsplan-2031.pdf"

@@ -11,15 +11,10 @@ from pathlib import Path
 import docx
 import pytest
 
-from conftest import needs_libreoffice, run_cli
+from conftest import make_draft, needs_libreoffice, run_cli
 from drafts import add_comments
 from helpers import replace_in
 from test_docx import document_text
-
-
-def make_draft(project: Path, version: int = 3) -> None:
-    replace_in(project, "2024/plan.yaml", "status: beslutad\nbeslutsdatum: 2024-01-16",
-               f"status: utkast\nversion: {version}")
 
 
 def header_texts(path: Path) -> str:
@@ -49,11 +44,8 @@ def _pdf_pages(path: Path) -> list[str]:
 
 
 @needs_libreoffice
-def test_draft_pdf_shows_utkast_on_every_page_and_decided_on_none(project, tmp_path, build_2024):
-    make_draft(project, version=2)
-    result = run_cli("build", "2024", "--out", str(tmp_path), root=project)
-    assert result.returncode == 0, result.stderr
-    pages = _pdf_pages(tmp_path / "verksamhetsplan-2024.pdf")
+def test_draft_pdf_shows_utkast_on_every_page_and_decided_on_none(draft_2024, build_2024):
+    pages = _pdf_pages(draft_2024[1])
     assert pages and all("UTKAST 2 – 16 januari 2024" in page for page in pages)
     assert not any("UTKAST" in page for page in _pdf_pages(build_2024[1]))
 

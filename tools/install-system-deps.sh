@@ -1,8 +1,10 @@
 #!/bin/sh
 # Installera de Debian-paket som pipelinen behöver (LibreOffice, python3-uno, poppler, Graphviz, typsnitt).
+# Med argumentet "test" även det som bara testerna behöver (jing, som validerar Word-filer mot ISO 29500).
 # Körs av make vid behov. Kräver root för apt-get; annars skrivs kommandot ut.
 set -eu
 PACKAGES="libreoffice-writer-nogui python3-uno poppler-utils graphviz fonts-crosextra-carlito fonts-liberation2 fonts-dejavu-core fonts-symbola"
+TEST_PACKAGES="jing"
 
 missing=""
 command -v soffice >/dev/null 2>&1 || missing="yes"
@@ -11,6 +13,10 @@ command -v pdftotext >/dev/null 2>&1 || missing="yes"
 command -v dot >/dev/null 2>&1 || missing="yes"
 fc-list 2>/dev/null | grep -qi carlito || missing="yes"
 fc-list 2>/dev/null | grep -qi symbola || missing="yes"
+if [ "${1:-}" = "test" ]; then
+    PACKAGES="$PACKAGES $TEST_PACKAGES"
+    command -v jing >/dev/null 2>&1 || missing="yes"
+fi
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

@@ -409,6 +409,9 @@ def main() -> int:
         dst.writestr("word/header1.xml", header_xml())
         dst.writestr("word/footer1.xml", footer_xml())
     src_path.unlink()
+    sys.path.insert(0, str(ROOT))
+    from pipeline.package import finish_docx  # pandoc's unused hyperlink, Table based on TableNormal
+    tmp.write_bytes(finish_docx(tmp.read_bytes()))
     tmp.replace(OUT)
     print(f"skrev {OUT.relative_to(ROOT)}")
     return 0
