@@ -1,24 +1,26 @@
-"""Orchestrator: load and check everything first, then render, convert and write.
+"""Orchestrator: load and check everything first, then render, convert, proofread and write.
 
-    sources → load → checks → context → render (DOCX) → pdf (LibreOffice) → normalize → writer
+    sources → load → checks → context → render (DOCX) → pdf (LibreOffice) → normalize → proofread → writer
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from .checks import check_plan
 from .errors import ConversionError, SourceErrors
 from .context import build_context
-from .figures import Figure, build_graph, referenced_figures, render_figure
+from .figures import Figure, add_pictures, make_figure, referenced_figures
 from .load import PlanSources, load_plan
 from .paths import display_path, output_paths
 from .render import render_docx
 from .templates import lint_template
 from .uptodate import inputs_digest, remember
 from .writer import write_atomic
+
+WORKERS = 4  # Graphviz and pandoc processes run at once
 
 
 def check(root: Path, year: int | str) -> PlanSources:
@@ -30,6 +32,16 @@ def check(root: Path, year: int | str) -> PlanSources:
 
 def make_docx(root: Path, sources: PlanSources, template: Path | None = None) -> bytes:
     """Return the plan's DOCX bytes."""
+    data, figures = render_plan(root, sources, template)
+    return add_pictures(data, figures)
+
+
+def render_plan(root: Path, sources: PlanSources, template: Path | None = None) -> tuple[bytes, list[Figure]]:
+    """Return the plan's DOCX with stand-ins for its figures' PNGs, and the figures (see add_pictures).
+
+    LibreOffice draws the figures from their SVG, so it can convert this DOCX while the PNGs
+    that older Word versions need are still being rendered.
+    """
     template = template or root / "templates" / "verksamhetsplan.docx"
     lint_template(template)
     plan = sources.plan
@@ -38,14 +50,21 @@ def make_docx(root: Path, sources: PlanSources, template: Path | None = None) ->
                   "keywords": f"verksamhetsplan; budget; Södertörn; {plan.year}",
                   "category": "Beslutad" if plan.status == "beslutad" else f"Utkast {plan.version}"}
     cache = root / "build" / ".cache"
-    return render_docx(build_context(sources), template, properties, cache,
-                       make_figures(sources, cache))
+    figures = make_figures(sources, cache)
+    data = render_docx(build_context(sources), template, properties, cache, figures)
+    return data, [part for parts in figures.values() for part in parts]
 
 
-def make_figures(sources: PlanSources, cache: Path) -> dict[str, Figure]:
-    """Return every figure the plan's texts refer to, rendered."""
-    names = {name for text in sources.texts.values() for _, name in referenced_figures(text)}
-    return {name: render_figure(build_graph(name, sources), cache) for name in sorted(names)}
+def make_figures(sources: PlanSources, cache: Path) -> dict[str, list[Figure]]:
+    """Return every figure the plan's texts refer to, rendered (one Figure per part).
+
+    Graphviz runs for several figures at once (threads waiting on processes): a clean build
+    renders all of them while LibreOffice starts.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+    names = sorted({name for text in sources.texts.values() for _, name in referenced_figures(text)})
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return dict(zip(names, pool.map(lambda name: make_figure(name, sources, cache), names)))
 
 
 def build_outputs(root: Path, sources: PlanSources, soffice_url: str | None = None) -> tuple[bytes, bytes]:
@@ -54,7 +73,9 @@ def build_outputs(root: Path, sources: PlanSources, soffice_url: str | None = No
     from .pdf import LibreOffice
     with LibreOffice(soffice_url) as office:  # boots while the DOCX is rendered
         data = make_docx(root, sources)
-        return data, normalise_pdf(office.convert(data), sources.plan)
+        raw = office.convert(data)
+    target = display_path(output_paths(root, sources.year)[1], root)
+    return data, normalise_pdf(raw, sources.plan, docx=data, target=target)
 
 
 def build(root: Path, years: list[int | str], out_dir: Path | None = None, docx_only: bool = False,
@@ -85,16 +106,20 @@ def build(root: Path, years: list[int | str], out_dir: Path | None = None, docx_
             return
         pending = None  # (sources, docx bytes, waiting function) of the document in LibreOffice
         for sources in checked + [None]:
-            data = make_docx(root, sources) if sources is not None else None
+            rendered = render_plan(root, sources) if sources is not None else None
             # Collect the previous PDF, hand LibreOffice the next document at once, and only
             # then normalise and write the previous one, so that LibreOffice never waits for us.
             done = _collect(root, pending, out_dir) if pending is not None else None
             pending = None
             if sources is not None:
-                with _docx_kept_if_no_pdf(root, output_paths(root, sources.year, out_dir)[0], data):
+                draft, figures = rendered
+                with _docx_kept_if_no_pdf(root, output_paths(root, sources.year, out_dir)[0],
+                                          lambda: add_pictures(draft, figures)):
                     if isinstance(office, Exception):
                         raise office
-                    pending = (sources, data, office.submit(data))
+                    wait = office.submit(draft)
+                # the figures' PNGs are rendered while LibreOffice converts
+                pending = (sources, add_pictures(draft, figures), wait)
             if done is not None:
                 yield from _write(root, *done, out_dir, digests)
     finally:
@@ -103,17 +128,18 @@ def build(root: Path, years: list[int | str], out_dir: Path | None = None, docx_
 
 
 @contextmanager
-def _docx_kept_if_no_pdf(root: Path, docx_path: Path, data: bytes) -> Iterator[None]:
+def _docx_kept_if_no_pdf(root: Path, docx_path: Path, data: bytes | Callable[[], bytes]) -> Iterator[None]:
     """On a failed PDF, write the DOCX (complete and valid) and say that no PDF was made."""
     try:
         yield
     except ConversionError as exc:
-        write_atomic(docx_path, data)
+        write_atomic(docx_path, data() if callable(data) else data)
         raise ConversionError(f"Skrev {display_path(docx_path, root)}, men ingen ny PDF: {exc}") from exc
 
 
 def _collect(root: Path, pending, out_dir: Path | None) -> tuple:
     """Wait for a submitted document's PDF; return (sources, docx bytes, raw PDF bytes)."""
+    from . import normalize  # noqa: F401  (pikepdf and the PDF stages load while LibreOffice works)
     sources, data, wait = pending
     with _docx_kept_if_no_pdf(root, output_paths(root, sources.year, out_dir)[0], data):
         return sources, data, wait()
@@ -121,11 +147,12 @@ def _collect(root: Path, pending, out_dir: Path | None) -> tuple:
 
 def _write(root: Path, sources: PlanSources, data: bytes, pdf: bytes, out_dir: Path | None,
            digests: dict) -> Iterator[str]:
-    """Write a document's DOCX and normalised PDF."""
+    """Write a document's DOCX and normalised PDF, once the PDF has been proofread against the DOCX."""
     from .normalize import normalise_pdf  # pikepdf: not imported by DOCX-only builds
     docx_path, pdf_path = output_paths(root, sources.year, out_dir)
     with _docx_kept_if_no_pdf(root, docx_path, data):
-        pdf = normalise_pdf(pdf, sources.plan)
+        # a ProofreadError is not a ConversionError: a discrepancy writes nothing at all
+        pdf = normalise_pdf(pdf, sources.plan, docx=data, target=display_path(pdf_path, root))
     write_atomic(docx_path, data)
     write_atomic(pdf_path, pdf)
     remember(sources.year, [docx_path, pdf_path], digests[str(sources.year)])

@@ -148,9 +148,18 @@ def check_organisation(s: PlanSources, org: m.OrganisationFile) -> Iterator[Prob
 
 def check_goals(s: PlanSources, goals: m.GoalsFile) -> Iterator[Problem]:
     """Yield goals with an unknown level or network, broken Bilaga 1 links and footnote marks."""
+    from .context import MAX_HEADING_LEVEL
     networks = {n.id for n in s.networks.networks}
     for f, area in enumerate(goals.focus_areas):
+        first = 3 if area.heading else 2  # the heading level of the area's top goals
         for loc, goal in _walk_goals(area.goals, ("fokusområden", f)):
+            level = first + loc[2:].count("mål") - 1
+            if level == MAX_HEADING_LEVEL + 1:
+                yield s.problem("mal", loc, f"målträdet är för djupt: planen har rubriker för "
+                                f"{MAX_HEADING_LEVEL - first + 1} målnivåer under "
+                                f"{'ett fokusområde med rubrik' if area.heading else 'ett fokusområde'}, "
+                                f"och det här målet ligger på nivå {level - first + 1}. Flytta upp målet "
+                                "eller slå ihop två nivåer.")
             if goal.level not in goals.levels:
                 yield s.problem("mal", loc + ("nivå",), f"'{goal.level}' är ingen av nivåerna "
                                 f"({', '.join(goals.levels)}).")

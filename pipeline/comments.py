@@ -22,6 +22,7 @@ from docx.shared import Cm
 from docx.oxml.ns import qn
 
 from .errors import PipelineError
+from .formatting import plain
 from .package import finish_docx
 from .safezip import SafeDocx, UnsafeDocument
 from .writer import write_atomic
@@ -72,7 +73,7 @@ def match_municipality(names: list[str], *candidates: str) -> str | None:
 
 
 def _text_of(element) -> str:
-    return "".join(t.text or "" for t in element.iter(f"{W}t"))
+    return plain("".join(t.text or "" for t in element.iter(f"{W}t")))
 
 
 def read_comments(path: Path, municipalities: list[str]) -> tuple[str, list[Comment]]:
@@ -155,7 +156,7 @@ def _comment_ranges(document, styles: dict[str, str]) -> dict[str, tuple[str, in
             found.setdefault(cid, [heading, order, position, []])
         elif tag == f"{W}t" and element.text:
             for parts in open_ranges.values():
-                parts.append(element.text)
+                parts.append(plain(element.text))
         position += 1
     return {cid: (h, o, p, re.sub(r"\s+", " ", "".join(parts))) for cid, (h, o, p, parts) in found.items()}
 

@@ -13,7 +13,7 @@ from . import model as m
 from .formatting import amount, day_span, kronor, long_date, time_span
 from .load import PlanSources
 
-MAX_HEADING_LEVEL = 4
+MAX_HEADING_LEVEL = 6  # the template has a heading style per goal level down to Heading 6
 
 
 @dataclass(frozen=True)

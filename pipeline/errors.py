@@ -62,3 +62,18 @@ class ConversionError(PipelineError):
 
 class OutputError(PipelineError):
     """An output file could not be written."""
+
+
+class ProofreadError(PipelineError):
+    """The PDF does not show what the DOCX says; nothing was written."""
+
+    def __init__(self, target: str, problems: list[str]):
+        self.target = target
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+    def lines(self) -> list[str]:
+        n = len(self.problems)
+        return [f"{self.target}: {p}" for p in self.problems] + [
+            f"Korrekturläsningen av PDF:en fann {n} fel; ingenting skrevs och tidigare filer är orörda. "
+            "Det är ett fel i layouten, inte i källfilerna: rapportera det med källfilerna."]

@@ -6,10 +6,17 @@ typeface twice from the same layout: as SVG (the vector drawing, which Word 2016
 show and the PDF is made from) and as PNG at 300 dpi (the picture older Word versions and
 LibreOffice 7.4 show, see markdown.py and pdf.py). Both are cached by the graph's text: the
 same data gives the same bytes.
+
+A figure always fits its page, width and height, and its text never prints smaller than
+MIN_TEXT_PT. Each figure has layouts in order of preference (the whole graph top-down, the
+whole graph left to right, then in parts: one per focus area, one per goal); the first whose
+every part fits legibly is drawn. A large goal tree thus becomes one figure per focus area
+rather than a shrunken or cut one.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import io
@@ -17,11 +24,11 @@ import re
 import struct
 import subprocess
 import textwrap
-from dataclasses import dataclass
+import zipfile
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
-
-from PIL import Image
+from typing import Callable, Iterator
 
 from . import model as m
 from .errors import PipelineError
@@ -30,8 +37,11 @@ from .writer import write_cache
 
 FIGURE_REF = re.compile(r"!\[(?P<caption>[^\]]*)\]\(figur:(?P<name>[^)\s]+)\)")
 DPI = 300
-RENDERING = "png-rgb-300dpi+svg-v3"  # part of the cache key: change it when rendering changes
-MAX_WIDTH_CM = 16.0
+RENDERING = "png-rgb-300dpi+svg-v6"  # part of the cache key: change it when rendering changes
+MAX_WIDTH_CM = 16.0       # the text width of an A4 page with 2.5 cm margins
+MAX_HEIGHT_CM = 20.5      # the text height, less room for the caption and a heading above
+FONT_PT = 11              # the size Graphviz lays the labels out in
+MIN_TEXT_PT = 7.0         # the smallest text a figure may print
 FONT = "Carlito"  # metric twin of Calibri, the template's typeface; what LibreOffice embeds
 # In the SVG: Carlito where it is installed (LibreOffice), else its metric twin Calibri (Word
 # on Windows), so that text drawn at Graphviz's positions keeps the widths it was laid out for.
@@ -42,24 +52,61 @@ INK = ["white", "white", "black", "black", "black"]
 
 @dataclass(frozen=True)
 class Figure:
-    """A rendered figure: its PNG and SVG files, the words that describe it, its width in the document."""
+    """A rendered figure (or part of one): its SVG, the words that describe it, its size.
 
-    png: Path
+    The PNG that older Word versions show is rendered on demand (`png()`); until then the
+    document carries a one-pixel stand-in (`placeholder`), so that LibreOffice, which draws the
+    SVG, can start converting while the pictures are still being rendered (see build.py).
+    """
+
     svg: Path
     alt: str
     width_cm: float
+    height_cm: float
+    dot: str = field(repr=False, default="")
+    dpi: float = DPI
+    part: str = ""            # "del 2 av 4: fokusområde bostäder" when the figure is drawn in parts
+    text_pt: float = FONT_PT  # the size its labels print at
+
+    @property
+    def placeholder(self) -> Path:
+        return self.svg.with_name(f"{self.svg.stem}-{self.dpi:.1f}-platshallare.png")
+
+    @property
+    def png_path(self) -> Path:
+        return self.svg.with_name(f"{self.svg.stem}-{self.dpi:.1f}.png")
+
+    def png(self) -> bytes:
+        """Return the PNG, rendered at exactly 300 dpi for the size it is shown at (cached).
+
+        Graphviz writes it without an alpha channel, the background being white: sharp in
+        print where the vector drawing cannot be shown.
+        """
+        if not self.png_path.exists():
+            write_cache(self.png_path, _dot(self.dot, "png", self.dpi))
+        return self.png_path.read_bytes()
+
+    def placeholder_bytes(self) -> bytes:
+        """Return the stand-in: a white pixel that names its figure (so each is unique)."""
+        if not self.placeholder.exists():
+            write_cache(self.placeholder, placeholder_png(self.svg.stem + f"-{self.dpi:.1f}"))
+        return self.placeholder.read_bytes()
 
 
 @dataclass(frozen=True)
 class Graph:
-    """A figure before rendering: Graphviz source and alt text."""
+    """A figure (or part of one) before rendering: Graphviz source and alt text."""
 
     dot: str
     alt: str
+    part: str = ""
 
+
+Layout = list[Graph]  # a figure drawn whole (one graph) or in parts
+WRAPS = (34, 22)      # characters per line in a goal's box: wide first, then narrow for wide trees
 
 def figure_names() -> list[str]:
-    return sorted(BUILDERS)
+    return sorted(LAYOUTS)
 
 
 def referenced_figures(text: str) -> list[tuple[int, str]]:
@@ -68,37 +115,77 @@ def referenced_figures(text: str) -> list[tuple[int, str]]:
 
 
 def build_graph(name: str, s: PlanSources) -> Graph:
-    return BUILDERS[name](s)
+    """Return the figure as one graph, in its preferred layout."""
+    return next(iter(LAYOUTS[name](s)))[0]
 
 
-def render_figure(graph: Graph, cache_dir: Path) -> Figure:
-    """Return the figure rendered to SVG and PNG (cached by its Graphviz source).
+def make_figure(name: str, s: PlanSources, cache_dir: Path) -> list[Figure]:
+    """Return the figure, rendered in the first layout whose every part fits a page legibly."""
+    for layout in LAYOUTS[name](s):
+        sizes = [_natural_size(graph, cache_dir) for graph in layout]
+        if all(_scale(w, h) * FONT_PT >= MIN_TEXT_PT for w, h in sizes):
+            return [render_figure(graph, cache_dir, _scale(w, h), i, len(layout))
+                    for i, (graph, (w, h)) in enumerate(zip(layout, sizes), start=1)]
+    raise PipelineError(f"figuren '{name}' ryms inte läsbart på en sida ens när den delas upp "
+                        f"(texten skulle bli mindre än {MIN_TEXT_PT:g} punkter); dela upp målen eller "
+                        "korta namnen.")
 
-    The PNG is rendered at exactly 300 dpi for the width it is shown at (at most 16 cm),
-    without an alpha channel: sharp in print where the vector drawing cannot be shown.
-    """
+
+def _scale(width_cm: float, height_cm: float) -> float:
+    """The factor a drawing of this natural size is shown at: at most 1, within the text area."""
+    return min(1.0, MAX_WIDTH_CM / width_cm, MAX_HEIGHT_CM / height_cm)
+
+
+def _natural_size(graph: Graph, cache_dir: Path) -> tuple[float, float]:
+    """Return the graph's natural width and height in cm (from its SVG, rendered and cached)."""
+    svg = _svg_path(graph, cache_dir)
+    if not svg.exists():
+        write_cache(svg, _office_svg(_dot(graph.dot, "svg")))
+    head = svg.read_bytes()[:2000].decode("utf-8", "replace")
+    width, height = (float(v) for v in re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', head).groups())
+    return width / 72 * 2.54, height / 72 * 2.54
+
+
+def _svg_path(graph: Graph, cache_dir: Path) -> Path:
     digest = hashlib.sha256(f"{RENDERING}\0{graph.dot}".encode("utf-8")).hexdigest()[:16]
-    target = cache_dir / f"figur-{digest}.png"
-    svg_target = target.with_suffix(".svg")
-    if not svg_target.exists():
-        write_cache(svg_target, _office_svg(_dot(graph.dot, "svg")))
-    if not target.exists():
-        png = _dot(graph.dot, "png", DPI)
-        natural_cm = _png_width(png) / DPI * 2.54
-        if natural_cm > MAX_WIDTH_CM:  # shown narrower: render again, 300 dpi at the shown width
-            png = _dot(graph.dot, "png", DPI * MAX_WIDTH_CM / natural_cm)
-        with Image.open(io.BytesIO(png)) as image:
-            flat = Image.new("RGB", image.size, "white")
-            flat.paste(image, mask=image.convert("RGBA").getchannel("A"))
-            out = io.BytesIO()
-            flat.save(out, format="PNG", dpi=(DPI, DPI))
-        write_cache(target, out.getvalue())
-    width_px = _png_width(target.read_bytes())
-    return Figure(target, svg_target, graph.alt, round(min(MAX_WIDTH_CM, width_px / DPI * 2.54), 2))
+    return cache_dir / f"figur-{digest}.svg"
 
 
-def _png_width(data: bytes) -> int:
-    return struct.unpack(">I", data[16:20])[0]
+def render_figure(graph: Graph, cache_dir: Path, scale: float = 1.0, number: int = 1, parts: int = 1) -> Figure:
+    """Return the graph rendered to SVG (cached by its Graphviz source), shown at `scale`."""
+    svg_target = _svg_path(graph, cache_dir)
+    width_cm, height_cm = _natural_size(graph, cache_dir)
+    part = f"del {number} av {parts}: {graph.part}" if parts > 1 else ""
+    figure = Figure(svg_target, graph.alt, round(width_cm * scale, 2), round(height_cm * scale, 2), graph.dot,
+                    round(DPI * scale, 1), part, round(FONT_PT * scale, 1))
+    figure.placeholder_bytes()
+    return figure
+
+
+def placeholder_png(name: str) -> bytes:
+    """Return a 1×1 white PNG with a text chunk naming it (no two figures share a stand-in)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"tEXt", b"Comment\x00vp-figur " + name.encode("ascii"))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b""))
+
+
+def add_pictures(docx: bytes, figures: list[Figure]) -> bytes:
+    """Return the DOCX with each figure's stand-in replaced by its PNG (rendered several at once)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .ooxml import replace_parts
+    stand_ins = {f.placeholder_bytes(): f for f in figures}
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        found = {name: stand_ins[package.read(name)] for name in package.namelist()
+                 if name.startswith("word/media/") and name.endswith(".png") and package.getinfo(name).file_size < 512
+                 and package.read(name) in stand_ins}
+    if not found:
+        return docx
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pictures = dict(zip(found, pool.map(lambda f: f.png(), found.values())))
+    return replace_parts(docx, pictures)
 
 
 def _office_svg(svg: bytes) -> bytes:
@@ -166,43 +253,82 @@ def _walk(goals: list[m.Goal], parent: str, skip: set[str]):
         yield from _walk(goal.goals, node_id, skip)
 
 
-def _goal_structure(s: PlanSources, skip_yearly: bool) -> Graph:
+# A selection of the goal tree: (focus area index, indices of its top-level goals or None for all).
+Selection = list[tuple[int, list[int] | None]]
+
+
+def _selections(goals: m.GoalsFile) -> Iterator[tuple[Selection, str]]:
+    """Yield the ways to draw the goal tree in parts: per focus area, then per top-level goal."""
+    areas = goals.focus_areas
+    yield from (([(f, None)], f"fokusområde {area.name}") for f, area in enumerate(areas))
+    for f, area in enumerate(areas):
+        for g, goal in enumerate(area.goals):
+            label = f"{goal.title}" if len(areas) == 1 else f"fokusområde {area.name}, {goal.title}"
+            yield [(f, [g])], label
+
+
+def _goal_layouts(s: PlanSources, build: Callable[..., Graph], rankdirs: tuple[str, str]) -> Iterator[Layout]:
+    """Whole, then one part per focus area, then one part per top-level goal; each in both
+    directions, with the labels wrapped wide and then narrow."""
+    goals = _goals(s)
+    parts = list(_selections(goals))
+    groups = [[([(f, None) for f in range(len(goals.focus_areas))], "")]]
+    groups.append([(sel, label) for sel, label in parts if sel[0][1] is None])
+    per_goal = [(sel, label) for sel, label in parts if sel[0][1] is not None]
+    if len(per_goal) > len(goals.focus_areas):  # else the same parts as per focus area
+        groups.append(per_goal)
+    for group in groups:
+        if not group or (len(group) == 1 and group is not groups[0]):
+            continue
+        for rankdir in rankdirs:
+            for wrap in WRAPS:
+                yield [build(s, sel, rankdir, part=label, wrap=wrap) for sel, label in group]
+
+
+def _goal_structure(s: PlanSources, selection: Selection, rankdir: str, skip_yearly: bool,
+                    part: str = "", wrap: int = 34) -> Graph:
     goals = _goals(s)
     skip = set(goals.yearly_levels) if skip_yearly else set()
     body = [_node("vision", _label("Vision", goals.vision, 40), 0)]
     described = []
     depth_of = {"vision": 0}
-    for f, area in enumerate(goals.focus_areas):
+    for f, chosen in selection:
+        area = goals.focus_areas[f]
         root = "vision"
         if len(goals.focus_areas) > 1 or area.heading:
             root = f"f{f}"
             depth_of[root] = 1
             body += [_node(root, _label(f"Fokusområde: {area.name}"), 1), f"vision -> {root};"]
-        for node_id, parent, goal in _walk(area.goals, root, skip):
+        top = [g for i, g in enumerate(area.goals) if chosen is None or i in chosen]
+        for node_id, parent, goal in _walk(top, root, skip):
             depth_of[node_id] = depth_of[parent] + 1
-            body += [_node(node_id, _label(goal.title, goal.statement, 34), depth_of[node_id]),
+            body += [_node(node_id, _label(goal.title, goal.statement, wrap), depth_of[node_id]),
                      f"{parent} -> {node_id};"]
             described.append(goal)
     parts = [f"visionen \u201d{goals.vision}\u201d"]
+    if part and len(goals.focus_areas) > 1:
+        parts.append(f"fokusområdet {goals.focus_areas[selection[0][0]].name}")
     for goal in described:
         statement = f" (\u201d{goal.statement}\u201d)" if goal.statement else ""
         parts.append(f"{goal.level} {goal.name}{statement}")
-    alt = ("Figuren visar målstrukturen som ett träd, uppifrån och ned: " + "; under den ".join(parts[:2])
+    direction = "uppifrån och ned" if rankdir == "TB" else "från vänster till höger"
+    what = "målstrukturen" if not part else f"en del av målstrukturen ({part})"
+    alt = (f"Figuren visar {what} som ett träd, {direction}: " + "; under den ".join(parts[:2])
            + ("; därunder " + "; ".join(parts[2:]) if parts[2:] else "") + ".")
-    return Graph(_graph(body), alt)
+    return Graph(_graph(body, rankdir), alt, part)
 
 
-def goal_structure(s: PlanSources) -> Graph:
+def goal_structure(s: PlanSources) -> Iterator[Layout]:
     """Vision → övergripande mål → långsiktiga mål → delmål, as in chapter 1."""
-    return _goal_structure(s, skip_yearly=False)
+    return _goal_layouts(s, functools.partial(_goal_structure, skip_yearly=False), ("TB", "LR"))
 
 
-def programme_goal_structure(s: PlanSources) -> Graph:
+def programme_goal_structure(s: PlanSources) -> Iterator[Layout]:
     """The programme's goals only (no yearly levels such as delmål): Figur 2 of SUP 2040."""
-    return _goal_structure(s, skip_yearly=True)
+    return _goal_layouts(s, functools.partial(_goal_structure, skip_yearly=True), ("TB", "LR"))
 
 
-def governance(s: PlanSources) -> Graph:
+def governance(s: PlanSources) -> Iterator[Layout]:
     """The governing documents, the superior first: Figur 1 of SUP 2040."""
     docs = s.collaboration.documents
     body = []
@@ -212,10 +338,11 @@ def governance(s: PlanSources) -> Graph:
             body.append(f"d{i - 1} -> d{i};")
     alt = ("Figuren visar styrningshierarkin uppifrån och ned: "
            + ", därunder ".join(f"{d.name}" + (f" ({d.description})" if d.description else "") for d in docs) + ".")
-    return Graph(_graph(body), alt)
+    yield [Graph(_graph(body), alt)]
+    yield [Graph(_graph(body, "LR"), alt.replace("uppifrån och ned", "från vänster till höger"))]
 
 
-def organisation(s: PlanSources) -> Graph:
+def organisation(s: PlanSources) -> Iterator[Layout]:
     """The organisation: bodies, support functions and the networks: Figur 3 of SUP 2040."""
     c = s.collaboration
     ids = {b.name: f"o{i}" for i, b in enumerate(c.bodies)}
@@ -240,38 +367,51 @@ def organisation(s: PlanSources) -> Graph:
         + (f", som {'stöder' if b.support else 'svarar mot'} {b.reports_to}" if b.reports_to else "")
         for b in c.bodies) + f"; under {c.networks_report_to} finns {len(nets)} nätverk: " \
         + ", ".join(n.label for n in nets) + "."
-    return Graph(_graph(body), alt)
+    yield [Graph(_graph(body), alt)]
+    yield [Graph(_graph(body, "LR"), alt)]
 
 
-def goals_and_networks(s: PlanSources) -> Graph:
-    """Which network answers for which goal: Figur 4 of SUP 2040."""
+def _goals_and_networks(s: PlanSources, selection: Selection, rankdir: str, part: str = "",
+                        wrap: int = 28) -> Graph:
     goals = _goals(s)
     networks = {n.id: (f"n{i}", n) for i, n in enumerate(s.networks.networks)}
     body = ["subgraph cluster_goals { label=<<B>Mål</B>>; style=invis; "]
     links = []
     edges = []
-    for f, area in enumerate(goals.focus_areas):
-        for node_id, _, goal in _walk(area.goals, f"g{f}", set()):
-            body.append("  " + _node(node_id, _label(goal.title, None, 28), 2))
+    shown = set()
+    for f, chosen in selection:
+        area = goals.focus_areas[f]
+        top = [g for i, g in enumerate(area.goals) if chosen is None or i in chosen]
+        for node_id, _, goal in _walk(top, f"g{f}", set()):
+            body.append("  " + _node(node_id, _label(goal.title, None, wrap), 2))
             if goal.responsible in networks:
                 edges.append(f"{node_id} -> {networks[goal.responsible][0]};")
                 links.append(f"{goal.title} – {networks[goal.responsible][1].label}")
+                shown.add(goal.responsible)
             else:
                 links.append(f"{goal.title} – inget eget nätverk")
     body.append("}")
     body.append("subgraph cluster_networks { style=invis; ")
-    for node_id, n in networks.values():
-        body.append("  " + _node(node_id, _label(n.label, None, 26), 1))
+    for network_id, (node_id, n) in networks.items():
+        if not part or network_id in shown:  # a part shows the networks its goals point at
+            body.append("  " + _node(node_id, _label(n.label, None, 26), 1))
     body.append("}")
-    alt = ("Figuren visar vilket nätverk som ansvarar för vilket mål: " + "; ".join(links) + "."
+    what = "vilket nätverk som ansvarar för vilket mål" + (f" ({part})" if part else "")
+    alt = (f"Figuren visar {what}: " + "; ".join(links) + "."
            if edges else "Figuren visar målen och nätverken; inget mål har ett ansvarigt nätverk.")
-    return Graph(_graph(body + edges, rankdir="LR"), alt)
+    return Graph(_graph(body + edges, rankdir=rankdir), alt, part)
+
+
+def goals_and_networks(s: PlanSources) -> Iterator[Layout]:
+    """Which network answers for which goal: Figur 4 of SUP 2040."""
+    return _goal_layouts(s, _goals_and_networks, ("LR", "TB"))
 
 
 # Figures drawn from the goal tree: they need a chapter with `innehåll: mål`.
 GOAL_FIGURES = frozenset({"malstruktur", "malstruktur-program", "mal-och-organisation"})
 
-BUILDERS: dict[str, Callable[[PlanSources], Graph]] = {
+# Each figure's layouts, the preferred first (see make_figure).
+LAYOUTS: dict[str, Callable[[PlanSources], Iterator[Layout]]] = {
     "malstruktur": goal_structure,
     "malstruktur-program": programme_goal_structure,
     "styrning": governance,

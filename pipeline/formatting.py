@@ -6,6 +6,7 @@ These are the filters the template sees; they return plain strings.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
@@ -58,3 +59,35 @@ def clock(value: dt.time) -> str:
 def time_span(start: dt.time, end: dt.time) -> str:
     """Return "kl 13.00–15.00"."""
     return f"kl{NBSP}{clock(start)}{EN_DASH}{clock(end)}"
+
+
+WORD_JOINER = "\u2060"
+NON_BREAKING_HYPHEN = "\u2011"
+MONTHS = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
+UNITS = "kr|kronor|tkr|mnkr|mkr|miljoner|miljarder|procent|%|st|timmar|dagar|veckor|månader|år|invånare"
+_KEEP = [
+    (re.compile(r"(\d) (?=\d{3}(?!\d))"), rf"\1{NBSP}"),                                 # 80 000
+    (re.compile(rf"(\d) ({UNITS})(?![\wåäö])"), rf"\1{NBSP}\2"),                       # 125 000 kr, 5 %
+    (re.compile(rf"(\d) ({MONTHS})\b"), rf"\1{NBSP}\2"),                                # 16 januari
+    (re.compile(rf"\b({MONTHS}) (\d{{4}})\b"), rf"\1{NBSP}\2"),                         # januari 2024
+    (re.compile(r"(?<![\wåäö])(ca|kl|nr|§) (?=\d)"), rf"\1{NBSP}"),                                # ca 650, kl 13, § 8
+    (re.compile(r"(?<=[\wåäö])-(?=\d)|(?<=\d)-(?=[a-zåäö])"), NON_BREAKING_HYPHEN),       # 80 000-125 000
+    (re.compile(r"(?<=\S)–(?=\S)"), EN_DASH + WORD_JOINER),                               # 13.00–15.00
+]
+
+
+def unbreakable(text: str) -> str:
+    """Return text in which amounts, dates, times and ranges cannot be broken across lines.
+
+    Spaces inside them become no-break spaces, a hyphen in a range a non-breaking hyphen (it
+    prints as "-"), and a dash between two words or numbers is followed by a word joiner
+    (invisible): "80 000-125 000 kr", "29–30 augusti", "kl 13.00–15.00" stay on one line.
+    """
+    for pattern, replacement in _KEEP:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def plain(text: str) -> str:
+    """Return text without the layout characters of `unbreakable` (for lists, CSV, bookmarks)."""
+    return text.replace(NBSP, " ").replace(NON_BREAKING_HYPHEN, "-").replace(WORD_JOINER, "")

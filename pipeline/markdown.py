@@ -21,7 +21,7 @@ from .wordlib import RichText
 from .ooxml import IMAGE_RELATIONSHIP, NS, SVG_BLIP_EXTENSION, q, read_part, replace_parts, xml_bytes
 from .writer import write_cache
 
-PACKAGING = "svgblip-v1+unicode-bullets-v1"  # part of the cache key: change it when _finish_* changes
+PACKAGING = "svgblip-v2+unicode-bullets-v1"  # part of the cache key: change it when _finish_* changes
 
 # Pandoc's bullets are Symbol, Courier New and Wingdings characters. A PDF maps the Symbol bullet to
 # U+F0B7 (private use), which a screen reader reads as an unknown character; these are the same
@@ -79,23 +79,30 @@ def reference_doc(template: Path, cache_dir: Path) -> Path:
 
 
 def markdown_to_docx(text: str, reference: Path, cache_dir: Path, shift_headings: int = 1,
-                     figures: dict[str, Figure] | None = None) -> Path:
+                     figures: dict[str, list[Figure]] | None = None) -> Path:
     """Return the path of a DOCX made by pandoc from `text` (cached by content).
 
     `![Figurtext](figur:NAMN)` references are replaced by the rendered figure, whose alt text
     (the DOCX `descr`) is the figure's description in words rather than its caption, and
-    whose SVG goes with its PNG (see `_finish_figures`).
+    whose SVG goes with its PNG (see `_finish_figures`). A figure drawn in parts becomes one
+    picture per part, each captioned "Figurtext (del 2 av 4: ...)".
     """
     figures = figures or {}
     used: dict[str, Figure] = {}
 
     def substitute(match: re.Match) -> str:
-        figure = figures[match.group("name")]
-        used[figure.png.name] = figure
-        # Relative to pandoc's working folder (the cache) when the figure is there, so that no
-        # absolute path reaches the DOCX; absolute otherwise.
-        where = figure.png.name if figure.png.parent.resolve() == cache_dir.resolve() else str(figure.png.resolve())
-        return f"![{match.group('caption')}]({where}){{width={figure.width_cm}cm}}"
+        pictures = []
+        for figure in figures[match.group("name")]:
+            stand_in = figure.placeholder  # the PNG comes later (figures.add_pictures)
+            used[stand_in.name] = figure
+            # Relative to pandoc's working folder (the cache) when the figure is there, so that no
+            # absolute path reaches the DOCX; absolute otherwise.
+            where = stand_in.name if stand_in.parent.resolve() == cache_dir.resolve() else str(stand_in.resolve())
+            caption = match.group("caption")
+            if figure.part:
+                caption = f"{caption.rstrip('.')} ({figure.part})."
+            pictures.append(f"![{caption}]({where}){{width={figure.width_cm}cm height={figure.height_cm}cm}}")
+        return "\n\n".join(pictures)
 
     text = FIGURE_REF.sub(substitute, text)
     key = hashlib.sha256(f"{pypandoc.get_pandoc_version()}\0{reference.name}\0{shift_headings}\0"
@@ -146,7 +153,7 @@ def _finish_figures(package: bytes, figures: dict[str, Figure]) -> bytes:
     The alt text (wp:docPr and pic:cNvPr descr, where pandoc wrote the PNG's file name) becomes
     the figure's description. The SVG is added the way Word 2016 and later store SVG pictures
     (MS-ODRAWXML svgBlip): an `asvg:svgBlip` extension of the blip, whose own `r:embed` stays
-    the PNG for programs that do not read SVG.
+    the PNG for programs that do not read SVG (a stand-in here, see figures.add_pictures).
     """
     from lxml import etree
 

@@ -21,8 +21,12 @@ from .pdf_tags import repair_tags
 ICC_DATE = slice(24, 36)  # dateTimeNumber in the ICC profile header
 
 
-def normalise_pdf(data: bytes, plan: m.Plan) -> bytes:
-    """Return the PDF with fixed dates, deterministic /ID and the plan's metadata."""
+def normalise_pdf(data: bytes, plan: m.Plan, docx: bytes | None = None, target: str = "PDF:en") -> bytes:
+    """Return the PDF with fixed dates, deterministic /ID, the plan's metadata and a repaired tag tree.
+
+    With `docx`, the repaired document is proofread against it before it is saved (see
+    proofread); the pages' content is read once for the repairs and the proofreading.
+    """
     stamp = dt.datetime.combine(plan.date, dt.time(0, 0), tzinfo=dt.timezone.utc)
     try:
         pdf = pikepdf.open(io.BytesIO(data))
@@ -40,7 +44,11 @@ def normalise_pdf(data: bytes, plan: m.Plan) -> bytes:
             del pdf.trailer["/DocChecksum"]
         if "/ID" in pdf.trailer:  # LibreOffice derives it from the time; rebuilt from content below
             del pdf.trailer["/ID"]
-        repair_tags(pdf)
+        marks = repair_tags(pdf)
+        plain_bookmarks(pdf)
+        if docx is not None:
+            from .proofread import check_document
+            check_document(docx, pdf, marks, target)
         iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
             xmp["xmp:CreateDate"] = iso
@@ -79,6 +87,26 @@ PDFUA_EXTENSION = """<rdf:Description xmlns:rdf="http://www.w3.org/1999/02/22-rd
     </rdf:li></rdf:Seq></pdfaSchema:property>
   </rdf:li></rdf:Bag></pdfaExtension:schemas>
 </rdf:Description>"""
+
+
+def plain_bookmarks(pdf: pikepdf.Pdf) -> None:
+    """Write bookmark titles without the layout characters that keep numbers together (formatting.plain)."""
+    from .formatting import plain
+
+    seen: set = set()
+
+    def walk(item, depth: int = 0) -> None:
+        while isinstance(item, pikepdf.Dictionary) and depth < 50 and item.objgen not in seen:
+            seen.add(item.objgen)
+            if "/Title" in item:
+                title = plain(str(item.Title))
+                if title != str(item.Title):
+                    item.Title = pikepdf.String(title)
+            walk(item.get("/First"), depth + 1)
+            item = item.get("/Next")
+    outlines = pdf.Root.get("/Outlines")
+    if outlines is not None:
+        walk(outlines.get("/First"))
 
 
 def describe_pdfua_schema(pdf: pikepdf.Pdf) -> None:

@@ -34,6 +34,8 @@ def finish_docx(data: bytes) -> bytes:
     trees = {name: etree.fromstring(parts[name]) for name in names if STORY_PARTS.fullmatch(name)}
     _unique_bookmarks(trees)
     _unique_drawing_ids(trees)
+    if "word/footnotes.xml" in trees and "word/document.xml" in trees:
+        _notes_in_document_order(trees["word/document.xml"], trees["word/footnotes.xml"])
     if "word/styles.xml" in parts:
         styles = etree.fromstring(parts["word/styles.xml"])
         if _drop_dangling_style_links(styles):
@@ -86,6 +88,30 @@ def _unique_bookmarks(trees: dict) -> None:
         for element in list(tree.iter(f"{{{W}}}bookmarkStart")):
             if element.get(f"{{{W}}}id") in unclosed:  # a start without an end
                 element.getparent().remove(element)
+
+
+def _notes_in_document_order(document, footnotes) -> None:
+    """Number footnotes 1, 2, 3 ... in the order their references stand, and store them so.
+
+    Each Markdown text numbers its own footnotes, and the texts are rendered in another order
+    than they stand (appendices and chapters); Word goes by the references, but LibreOffice
+    hands the footnote bodies to the references in ascending id order, so a PDF would print
+    one footnote's text under another's number.
+    """
+    w = f"{{{W}}}"
+    references = list(document.iter(f"{w}footnoteReference"))
+    mapping: dict[str, str] = {}
+    for reference in references:
+        old = reference.get(f"{w}id")
+        if old not in mapping:
+            mapping[old] = str(len(mapping) + 1)
+        reference.set(f"{w}id", mapping[old])
+    notes = [n for n in footnotes.findall(f"{w}footnote") if n.get(f"{w}type") in (None, "normal")]
+    for note in notes:
+        footnotes.remove(note)
+    for note in sorted((n for n in notes if n.get(f"{w}id") in mapping), key=lambda n: int(mapping[n.get(f"{w}id")])):
+        note.set(f"{w}id", mapping[note.get(f"{w}id")])
+        footnotes.append(note)
 
 
 def _unique_drawing_ids(trees: dict) -> None:

@@ -9,6 +9,8 @@ LibreOffice writes a structure tree, but with faults that a reader meets on ever
 - the annotations on a page are listed bottom to top, against the reading order
   (`annotations_in_reading_order`), and /Tabs is the string (S), not the name /S;
 - a list item's bullet is part of its body, with no Lbl element (`label_list_items`);
+- a footnote (Note) has no ID, and the link from a footnote back to its reference is untagged
+  (`tag_footnotes`);
 - the title page's title, "Innehållsförteckning" and "Bilagor" are plain paragraphs, so heading
   navigation starts at chapter 1 (`HEADING_ROLES`); empty paragraphs are tagged as P.
 
@@ -21,7 +23,8 @@ import re
 
 import pikepdf
 
-from .pdf_content import page_marks
+from .formatting import plain
+from .pdf_content import document_marks, page_marks
 
 DRAWING = {"f", "F", "f*", "B", "B*", "b", "b*", "S", "s", "Do", "sh"}  # paints a picture, not a header
 # Paragraph styles that are headings to a reader (LibreOffice tags paragraphs by style name).
@@ -30,17 +33,24 @@ LIST_LABEL = re.compile(r"[\u2022\u25e6\u25aa\u25cf\u2013\u2014\-\uf0b7]|\(?\w{1
 CONTAINERS = {"/Document", "/Part", "/Sect", "/Div", "/Art"}
 
 
-def repair_tags(pdf: pikepdf.Pdf) -> None:
-    """Apply every repair of this module to a PDF written by LibreOffice."""
+def repair_tags(pdf: pikepdf.Pdf) -> list:
+    """Apply every repair of this module to a PDF written by LibreOffice; return the pages' content.
+
+    The content (pdf_content.document_marks) is read once, after the only repair that changes
+    it (tag_figures), for the repairs that read the pages and for whoever reads it next.
+    """
     root = pdf.Root.get("/StructTreeRoot")
     if root is None:
-        return
+        return document_marks(pdf)
     tree = ParentTree(root)
-    tag_figures(pdf, tree)
-    merge_split_links(root, tree)
+    elements = list(walk(root))  # the tree as LibreOffice wrote it; each repair below reads it once
+    tag_figures(pdf, tree, elements)
+    marks = document_marks(pdf)
+    merge_split_links(root, tree, elements)
+    tag_footnotes(pdf, root, tree, elements, marks)
     describe_links(pdf)
-    label_list_items(pdf, root, tree)
-    drop_empty_paragraphs(root)
+    label_list_items(pdf, root, tree, elements, marks)
+    drop_empty_paragraphs(root, elements)
     role_map = root.get("/RoleMap")
     if role_map is not None:
         for name, role in HEADING_ROLES.items():
@@ -48,6 +58,7 @@ def repair_tags(pdf: pikepdf.Pdf) -> None:
                 role_map[name] = pikepdf.Name(role)
     tree.save()
     annotations_in_reading_order(pdf, root)
+    return marks
 
 
 class ParentTree:
@@ -126,8 +137,8 @@ def _same(a, b) -> bool:
 
 # --- figures -------------------------------------------------------------------------------------
 
-def tag_figures(pdf: pikepdf.Pdf, tree: ParentTree | None = None) -> int:
-    """Make each figure's drawing the content of its Figure structure element; return how many.
+def tag_figures(pdf: pikepdf.Pdf, tree: ParentTree | None = None, elements: list | None = None) -> set[int]:
+    """Make each figure's drawing the content of its Figure structure element; return the pages changed.
 
     LibreOffice 7.4 writes a Figure element (with the alt text) for a picture anchored as a
     character, but draws the picture itself as an untagged Artifact and gives the Figure no
@@ -139,10 +150,12 @@ def tag_figures(pdf: pikepdf.Pdf, tree: ParentTree | None = None) -> int:
     """
     root = pdf.Root.get("/StructTreeRoot")
     if root is None:
-        return 0
+        return set()
     tree = tree or ParentTree(root)
-    done = 0
-    for figure in [e for e in walk(root) if e.get("/S") == "/Figure" and "/K" not in e]:
+    numbers = {page.objgen: index for index, page in enumerate(pdf.pages)}
+    changed: set[int] = set()
+    elements = elements if elements is not None else list(walk(root))
+    for figure in [e for e in elements if e.get("/S") == "/Figure" and "/K" not in e]:
         caption = _caption_of(figure)
         if caption is None or "/Pg" not in figure or "/Pg" not in caption or not _same(caption.Pg, figure.Pg):
             continue
@@ -161,10 +174,9 @@ def tag_figures(pdf: pikepdf.Pdf, tree: ParentTree | None = None) -> int:
             [pikepdf.Name("/Figure"), pikepdf.Dictionary(MCID=new)], pikepdf.Operator("BDC"))
         page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(ops))
         figure.K = new
-        done += 1
-    if tree is not None:
-        tree.save()
-    return done
+        changed.add(numbers[page.objgen])
+    tree.save()
+    return changed
 
 
 def _caption_of(figure):
@@ -234,52 +246,143 @@ def _link_annotation(element):
     return None
 
 
-def merge_split_links(root, tree: ParentTree) -> int:
-    """Merge sibling Link elements that stand for one annotation into one Link; return how many merged.
+def merge_split_links(root, tree: ParentTree, elements: list | None = None) -> int:
+    """Merge the Link elements of a parent that stand for one annotation into one Link; return how many.
 
     LibreOffice tags a table-of-contents line as two Link elements (text, page number), each
-    with a reference to the same annotation. The first keeps all the content and one reference;
-    the parent tree points the moved MCIDs at it.
+    with a reference to the same annotation, and leaves a no-break space between them outside
+    both ("§", space, "1 Syfte", "11"). The first Link takes everything from itself to the last
+    Link of the same annotation, in order, and one reference; the parent tree points the moved
+    MCIDs at it.
     """
     merged = 0
-    for parent in [root] + list(walk(root)):
+    for parent in [root] + (elements if elements is not None else list(walk(root))):
         kids = kids_of(parent)
-        keep = []
-        for kid in kids:
-            previous = keep[-1] if keep else None
+        keep: list = []
+        i = 0
+        while i < len(kids):
+            kid = kids[i]
             annotation = _link_annotation(kid)
-            earlier = _link_annotation(previous) if previous is not None else None
-            if annotation is not None and earlier is not None and _same(earlier, annotation):
-                content = [k for k in kids_of(kid) if not _is_objr(k)]
-                own = kids_of(previous)
-                set_kids(previous, [k for k in own if not _is_objr(k)] + content + [k for k in own if _is_objr(k)])
-                for item in content:
-                    mcid = item if isinstance(item, int) else item.get("/MCID") if isinstance(
-                        item, pikepdf.Dictionary) else None
-                    page = item.get("/Pg", kid.get("/Pg")) if isinstance(item, pikepdf.Dictionary) else kid.get("/Pg")
-                    if mcid is not None and page is not None:
-                        tree.set_mcid(page, int(mcid), previous)
-                if "/StructParent" in annotation:
-                    tree.entries[int(annotation.StructParent)] = previous
-                merged += 1
+            last = max((j for j in range(i + 1, len(kids)) if annotation is not None
+                        and _link_annotation(kids[j]) is not None and _same(_link_annotation(kids[j]), annotation)),
+                       default=None)
+            if last is None:
+                keep.append(kid)
+                i += 1
                 continue
+            content = [k for k in kids_of(kid) if not _is_objr(k)]
+            for other in kids[i + 1:last + 1]:
+                moved = [k for k in kids_of(other) if not _is_objr(k)] if _link_annotation(other) is not None else [other]
+                for item in moved:
+                    _repoint(tree, item, other if is_element(other) else kid, kid)
+                content += moved
+                merged += _link_annotation(other) is not None
+            set_kids(kid, content + [k for k in kids_of(kid) if _is_objr(k)])
+            if "/StructParent" in annotation:
+                tree.entries[int(annotation.StructParent)] = kid
             keep.append(kid)
+            i = last + 1
         if len(keep) != len(kids):
             set_kids(parent, keep)
     return merged
 
 
+def _repoint(tree: ParentTree, item, owner, new_parent) -> None:
+    """Point a moved content item (MCID or MCR) at its new parent element; reparent a moved element."""
+    if is_element(item):
+        item.P = new_parent
+        return
+    mcid = item if isinstance(item, int) else item.get("/MCID") if isinstance(item, pikepdf.Dictionary) else None
+    page = item.get("/Pg", owner.get("/Pg")) if isinstance(item, pikepdf.Dictionary) else owner.get("/Pg")
+    if mcid is not None and page is not None:
+        tree.set_mcid(page, int(mcid), new_parent)
+
+
 def describe_links(pdf: pikepdf.Pdf) -> None:
-    """Give each link a description without layout characters: "Nätverken, sidan 17"."""
+    """Give each link a description without layout characters: "Nätverken, sidan 17", "Fotnot 2"."""
     for page in pdf.pages:
         for annot in page.obj.get("/Annots", []):
             if annot.get("/Subtype") != "/Link" or "/Contents" not in annot:
                 continue
             text = str(annot.Contents)
-            clean = re.sub(r"\s*\t+\s*(\d+)\s*$", r", sidan \1", text)
+            clean = re.sub(r"\s*\t+\s*(\d+)\s*$", r", sidan \1", plain(text))
             clean = re.sub(r"\s+", " ", clean).strip()
+            if re.fullmatch(r"\d+", clean):  # a footnote reference (LibreOffice writes its number only)
+                clean = f"Fotnot {clean}"
             if clean != text:
                 annot.Contents = pikepdf.String(clean)
+
+
+def tag_footnotes(pdf: pikepdf.Pdf, root, tree: ParentTree, elements: list | None = None,
+                  marks: list | None = None) -> int:
+    """Give every Note an ID, and tag each footnote's link back to its reference; return how many links.
+
+    LibreOffice writes each footnote as a Note element without the /ID that PDF/UA requires,
+    and draws the footnote's number as a link back to the reference with no structure element,
+    so a screen reader meets an annotation outside the tree. The back link becomes a Link
+    element at the start of its Note, holding the number's marked content when that is
+    separate, and described as "Tillbaka till hänvisningen till fotnot N".
+    """
+    elements = elements if elements is not None else list(walk(root))
+    notes = [e for e in elements if _standard(root, e) == "/Note"]
+    for number, note in enumerate(notes, start=1):
+        if "/ID" not in note:
+            note.ID = pikepdf.String(f"fotnot-{number}")
+    if not notes:
+        return 0
+    tagged = {k.Obj.objgen for e in elements for k in kids_of(e) if _is_objr(k) and "/Obj" in k}
+    pages = list(pdf.pages)
+    next_key = max(tree.entries, default=-1) + 1
+    linked = 0
+    for page in pages:
+        loose = [a for a in page.obj.get("/Annots", []) if a.get("/Subtype") == "/Link"
+                 and a.objgen not in tagged and "/StructParent" not in a]
+        if not loose:
+            continue
+        on_page = [n for n in notes if "/Pg" in n and _same(n.Pg, page.obj)
+                   or any(isinstance(k, pikepdf.Dictionary) and "/Pg" in k and _same(k.Pg, page.obj)
+                          for k in kids_of(n))]
+        on_marks = marks[pages.index(page)] if marks is not None else page_marks(page)
+        for annot in loose:
+            note, label = _note_at(annot, on_page, on_marks, root)
+            if note is None:
+                continue
+            link = pdf.make_indirect(pikepdf.Dictionary(
+                Type=pikepdf.Name("/StructElem"), S=pikepdf.Name("/Link"), P=note, Pg=page.obj))
+            objr = pikepdf.Dictionary(Type=pikepdf.Name("/OBJR"), Obj=annot, Pg=page.obj)
+            content = [label[1]] if label is not None else []
+            link.K = pikepdf.Array(content + [objr])
+            if label is not None:
+                holder, mcid = label[0], label[1]
+                set_kids(holder, [k for k in kids_of(holder) if not (isinstance(k, int) and int(k) == mcid)])
+                tree.set_mcid(page.obj, mcid, link)
+            set_kids(note, [link] + kids_of(note))
+            annot.StructParent = next_key
+            tree.entries[next_key] = link
+            next_key += 1
+            number = re.sub(r"\D", "", str(annot.get("/Contents", ""))) or str(notes.index(note) + 1)
+            annot.Contents = pikepdf.String(f"Tillbaka till hänvisningen till fotnot {number}")
+            linked += 1
+    return linked
+
+
+def _note_at(annot, notes: list, marks: dict, root):
+    """Return (the Note whose content holds the annotation, (paragraph, MCID of the number) or None)."""
+    x0, y0, x1, y1 = (float(v) for v in annot.Rect)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    for note in notes:
+        for holder in [note] + list(walk(note)):
+            for kid in kids_of(holder):
+                if not isinstance(kid, int):
+                    continue
+                mark = marks.get(int(kid))
+                if mark is None or mark.box is None:
+                    continue
+                bx0, by0, bx1, by1 = mark.box
+                if bx0 - 1 <= cx <= bx1 + 1 and by0 - 1 <= cy <= by1 + 1:
+                    label = (holder, int(kid)) if re.fullmatch(r"\d+", mark.text.strip()) else None
+                    return note, label
+    return None, None
 
 
 def annotations_in_reading_order(pdf: pikepdf.Pdf, root) -> None:
@@ -301,12 +404,15 @@ def annotations_in_reading_order(pdf: pikepdf.Pdf, root) -> None:
 
 # --- lists and paragraphs -------------------------------------------------------------------------------
 
-def label_list_items(pdf: pikepdf.Pdf, root, tree: ParentTree) -> int:
+def label_list_items(pdf: pikepdf.Pdf, root, tree: ParentTree, elements: list | None = None,
+                     marks: list | None = None) -> int:
     """Move each list item's bullet or number out of its body into an Lbl element; return how many."""
     pages = {page.objgen: page for page in pdf.pages}
+    numbers = {page.objgen: index for index, page in enumerate(pdf.pages)}
     texts: dict[tuple, dict] = {}
     labelled = 0
-    for item in [e for e in walk(root) if _standard(root, e) == "/LI"]:
+    elements = elements if elements is not None else list(walk(root))
+    for item in [e for e in elements if _standard(root, e) == "/LI"]:
         kids = kids_of(item)
         if any(is_element(k) and _standard(root, k) == "/Lbl" for k in kids):
             continue
@@ -330,7 +436,7 @@ def label_list_items(pdf: pikepdf.Pdf, root, tree: ParentTree) -> int:
         if mcid is None or page is None or len(content) < 2 or page.objgen not in pages:
             continue
         if page.objgen not in texts:
-            texts[page.objgen] = page_marks(pages[page.objgen])
+            texts[page.objgen] = marks[numbers[page.objgen]] if marks is not None else page_marks(pages[page.objgen])
         mark = texts[page.objgen].get(mcid)
         if mark is None or not LIST_LABEL.fullmatch(mark.text.strip()):
             continue
@@ -353,10 +459,10 @@ def _standard(root, element) -> str:
     return name
 
 
-def drop_empty_paragraphs(root) -> int:
+def drop_empty_paragraphs(root, elements: list | None = None) -> int:
     """Remove elements with no content and no children (LibreOffice tags empty paragraphs)."""
     removed = 0
-    for parent in [root] + list(walk(root)):
+    for parent in [root] + (elements if elements is not None else list(walk(root))):
         kids = kids_of(parent)
         keep = [k for k in kids if not (is_element(k) and not kids_of(k) and str(k.S) not in ("/Figure",)
                                         and _standard(root, k) in {"/P", "/Span"} | CONTAINERS)]

@@ -17,19 +17,21 @@ from jinja2 import TemplateError as JinjaTemplateError
 from .context import Markdown
 from .figures import Figure
 from .errors import TemplateError
+from .layout import lay_out
 from .markdown import inline_richtext, markdown_to_docx, reference_doc
 from .package import finish_docx
 from .wordlib import DocxTemplate, Subdoc, SubdocComposer
 
 
 def render_docx(context: dict[str, Any], template: Path, properties: dict[str, Any], cache_dir: Path,
-                figures: dict[str, Figure]) -> bytes:
+                figures: dict[str, list[Figure]]) -> bytes:
     """Return the finished DOCX: the template rendered with the context, properties set.
 
     Markdown texts (chapter texts, Bilaga 2 and 3) are converted by pandoc and inserted as
     docxtpl subdocuments, which docxcompose merges (styles, numbering, images) in place.
     """
     reference = reference_doc(template, cache_dir)
+    _convert_markdown_at_once(context, reference, cache_dir, figures)
     tpl = DocxTemplate(str(template))
     resolved = _resolve_markdown(context, tpl, reference, cache_dir, figures)
     try:
@@ -42,11 +44,33 @@ def render_docx(context: dict[str, Any], template: Path, properties: dict[str, A
     _set_properties(document, properties)
     buffer = io.BytesIO()
     document.save(buffer)
-    return finish_docx(buffer.getvalue())
+    return finish_docx(lay_out(buffer.getvalue()))
+
+
+def _convert_markdown_at_once(context: dict[str, Any], reference: Path, cache_dir: Path,
+                              figures: dict[str, list[Figure]]) -> None:
+    """Run pandoc for every block text not yet in the cache, several at once (see markdown_to_docx)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    blocks: list[str] = []
+
+    def collect(value: Any) -> None:
+        if isinstance(value, Markdown) and value.block:
+            blocks.append(value.text)
+        elif isinstance(value, dict):
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+    collect(context)
+    if len(blocks) > 1:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(lambda text: markdown_to_docx(text, reference, cache_dir, figures=figures), blocks))
 
 
 def _resolve_markdown(value: Any, tpl: DocxTemplate, reference: Path, cache_dir: Path,
-                      figures: dict[str, Figure]) -> Any:
+                      figures: dict[str, list[Figure]]) -> Any:
     """Return a copy of the context with Markdown markers turned into RichText and Subdocs."""
     if isinstance(value, Markdown):
         if value.block:

@@ -12,7 +12,7 @@ from .errors import TemplateError
 # Markdown texts (custom-style) refer to (style ids).
 REQUIRED_STYLES = {
     "Title": "Titel", "Heading1": "Rubrik 1", "Heading2": "Rubrik 2", "Heading3": "Rubrik 3",
-    "Heading4": "Rubrik 4", "BodyText": "Brödtext", "FirstParagraph": "First Paragraph",
+    "Heading4": "Rubrik 4", "Heading5": "Rubrik 5", "Heading6": "Rubrik 6", "BodyText": "Brödtext", "FirstParagraph": "First Paragraph",
     "Compact": "Compact", "TOCHeading": "Innehållsförteckningsrubrik", "TOC1": "Innehåll 1",
     "TOC2": "Innehåll 2", "TOC3": "Innehåll 3", "Header": "Sidhuvud", "Footer": "Sidfot",
     "Emphasis": "Betoning", "Strong": "Stark", "Plantabell": "Plantabell",

@@ -102,6 +102,8 @@ def main():
     parser.add_argument("--soffice", default=shutil.which("soffice") or "soffice")
     parser.add_argument("--profile", default=None,
                         help="folder for a private LibreOffice profile (removed when done)")
+    parser.add_argument("--keep-profile-as", default=None,
+                        help="after a session that converted a document, keep a copy of the profile there")
     args = parser.parse_args()
     proc = None
     profile = None
@@ -122,6 +124,7 @@ def main():
         answer({"error": f"LibreOffice kunde inte startas: {exc}"})
         stop(proc, None, profile)
         return 3
+    converted = False
     code = 0
     try:
         answer({"ready": True})
@@ -132,6 +135,7 @@ def main():
             try:
                 if "convert" in request:
                     convert(desktop, *request["convert"])
+                    converted = True
                 elif "compare" in request:
                     compare(desktop, context, *request["compare"])
                 else:
@@ -145,11 +149,12 @@ def main():
     except (BrokenPipeError, OSError):
         code = 5  # the caller is gone (killed while LibreOffice started): stop soffice all the same
     finally:
-        stop(proc, desktop if proc is not None else None, profile)
+        stop(proc, desktop if proc is not None else None, profile,
+             args.keep_profile_as if converted and code == 0 else None)
     return code
 
 
-def stop(proc, desktop, profile):
+def stop(proc, desktop, profile, keep_as=None):
     if desktop is not None:
         try:
             desktop.terminate()
@@ -161,6 +166,15 @@ def stop(proc, desktop, profile):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+    if profile and keep_as and proc is not None and proc.returncode == 0 and not os.path.exists(keep_as):
+        work = None
+        try:  # copy beside the target, then rename: another build may be keeping its own at once
+            work = tempfile.mkdtemp(prefix=os.path.basename(keep_as) + "-", dir=os.path.dirname(keep_as))
+            shutil.copytree(profile, work, dirs_exist_ok=True)
+            os.rename(work, keep_as)
+        except OSError:
+            if work:
+                shutil.rmtree(work, ignore_errors=True)
     if profile:
         shutil.rmtree(profile, ignore_errors=True)
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import docx
 
+from pipeline.formatting import plain
+
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
 W15 = "http://schemas.microsoft.com/office/word/2012/wordml"
 
@@ -28,7 +30,7 @@ def add_comments(source: Path, target: Path, comments: list[tuple[str, str, str]
     document = docx.Document(str(source))
     made = []
     for needle, text, author in comments:
-        paragraph = next(p for p in _paragraphs(document) if needle in p.text and p.runs)
+        paragraph = next(p for p in _paragraphs(document) if needle in plain(p.text) and p.runs)
         made.append((document.add_comment(paragraph.runs, text=text, author=author,
                                           initials=author[:2]), paragraph))
     reply_ids = []

@@ -24,7 +24,7 @@ def reference_text() -> str:
 
 def normalise(text: str) -> str:
     """Return text with markup, dashes, quotes and whitespace made uniform for comparison."""
-    text = text.replace("\u00a0", " ").replace("\u202f", " ")
+    text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2060", "")
     text = re.sub(r"[\u2010-\u2015]", "-", text)
     text = text.replace("\u201d", '"').replace("\u201c", '"').replace("\u2019", "'")
     return re.sub(r"\s+", " ", text).strip().casefold()

@@ -28,15 +28,15 @@ def test_draft_docx_is_marked_on_title_page_and_in_the_header(project, tmp_path)
     assert result.returncode == 0, result.stderr
     path = tmp_path / "verksamhetsplan-2024.docx"
     paras = [(p.style.name, p.text) for p in docx.Document(str(path)).paragraphs[:8]]
-    assert ("Utkastmarkering", "UTKAST 3 – 16 januari 2024") in paras
-    assert "UTKAST 3 – 16 januari 2024" in header_texts(path)
+    assert ("Utkastmarkering", "UTKAST 3 – 16\u00a0januari\u00a02024") in paras
+    assert "UTKAST 3 – 16\u00a0januari\u00a02024" in header_texts(path)
     assert "Beslutad av" not in document_text(path)
 
 
 def test_decided_docx_has_no_draft_marking(docx_2024):
     assert "UTKAST" not in document_text(docx_2024).upper()
     assert "UTKAST" not in header_texts(docx_2024)
-    assert "Beslutad av samarbetskommittén 16 januari 2024" in document_text(docx_2024)
+    assert "Beslutad av samarbetskommittén 16\u00a0januari\u00a02024" in document_text(docx_2024)
 
 
 def _pdf_pages(path: Path) -> list[str]:

@@ -70,11 +70,11 @@ def test_figures_are_print_sharp():
     sources = check(Path(__file__).resolve().parent.parent, 2024)
     figures = make_figures(sources, Path(__file__).resolve().parent.parent / "build" / ".cache")
     assert sorted(figures) == figure_names()
-    for figure in figures.values():
-        data = figure.png.read_bytes()
+    for figure in [part for parts in figures.values() for part in parts]:
+        data = figure.png()
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
         width_px = int.from_bytes(data[16:20], "big")
-        assert width_px / (figure.width_cm / 2.54) >= 299, figure.png.name
+        assert width_px / (figure.width_cm / 2.54) >= 299, figure.png_path.name
         assert figure.width_cm <= 16
 
 

@@ -134,11 +134,11 @@ def test_a_plan_of_another_shape_builds_into_docx(other_shape, tmp_path):
         "Fokusområde funktionell samordning"]
     text = document_text(path)
     assert "Delmål" not in text
-    assert "Kommunikatörsnätverket (onsdagar kl\u00a010.00–12.00 i Digitalt om inte annat anges)" in text
-    assert "10 december, kl\u00a013.00–16.00 (Obs onsdag)" in text
+    assert "Kommunikatörsnätverket (onsdagar kl\u00a010.00–\u206012.00 i Digitalt om inte annat anges)" in text
+    assert "10\u00a0december, kl\u00a013.00–\u206016.00 (Obs onsdag)" in text
     assert "Aktiviteten finns med i bilaga 2" in text  # the communication plan is Bilaga 2 here
     assert "Avtalet gäller samverkan mellan kommunerna & regionen <testtext>." in text
-    assert "UTKAST 2 – 20 november 2030" in text
+    assert "UTKAST 2 – 20\u00a0november\u00a02030" in text
     document = docx.Document(str(path))
     appendix_table = [t for t in document.tables if t.rows[0].cells[0].text == "Nr"][0]
     assert len(appendix_table.rows) == 13
