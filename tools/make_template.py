@@ -220,7 +220,7 @@ def body_xml() -> str:
     add(para("BodyText", "{{r t }}"))
     add(tag("{%p endfor %}"))
     add(tag("{%p endfor %}"))
-    widths = [600, 3672, 2600, 2200]
+    widths = [600, 3372, 2600, 2500]  # Kostnad wide enough for "ca 80 000-125 000 kr." on one line
     rows = [tag_row("{%tr for i in kommunikationsplan.aktiviteter %}", 4),
             row(cell(widths[0], para("Tabelltext", "{{ i.nr }}")),
                 *[cell(w, tag(f"{{%p for t in i.{k} %}}"), para("Tabelltext", "{{r t }}"), tag("{%p endfor %}"))
