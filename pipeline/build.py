@@ -9,11 +9,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .checks import check_plan
+from .checks import plan_problems
 from .errors import ConversionError, SourceErrors
 from .context import build_context
 from .figures import Figure, add_pictures, make_figure, referenced_figures
-from .load import PlanSources, load_plan
+from .load import PlanSources, read_plan
 from .paths import display_path, output_paths
 from .render import render_docx
 from .templates import lint_template
@@ -24,9 +24,11 @@ WORKERS = 4  # Graphviz and pandoc processes run at once
 
 
 def check(root: Path, year: int | str) -> PlanSources:
-    """Return the validated sources of `year`; raise SourceErrors listing every problem."""
-    sources = load_plan(root, year)
-    check_plan(sources)
+    """Return the validated sources of `year`; raise SourceErrors listing every problem of every file."""
+    sources = read_plan(root, year)
+    problems = sources.problems + plan_problems(sources)
+    if problems or not sources.complete:
+        raise SourceErrors(problems)
     return sources
 
 
@@ -96,7 +98,7 @@ def build(root: Path, years: list[int | str], out_dir: Path | None = None, docx_
     out_dir = out_dir if len(years) == 1 else None
     try:
         digests = digests or {str(year): inputs_digest(root, year) for year in years}
-        checked = _check_all(root, years)
+        checked = check_all(root, years)
         if docx_only:
             for sources in checked:
                 docx_path, _ = output_paths(root, sources.year, out_dir)
@@ -160,7 +162,7 @@ def _write(root: Path, sources: PlanSources, data: bytes, pdf: bytes, out_dir: P
     yield f"Skrev {display_path(pdf_path, root)}"
 
 
-def _check_all(root: Path, years: list[int | str]) -> list[PlanSources]:
+def check_all(root: Path, years: list[int | str]) -> list[PlanSources]:
     """Return the checked sources of every year, or raise with the problems of all of them."""
     checked, problems = [], []
     for year in years:

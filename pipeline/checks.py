@@ -18,24 +18,36 @@ from .load import PlanSources
 
 def check_plan(sources: PlanSources) -> None:
     """Raise SourceErrors with every inconsistency found in `sources`."""
-    problems = [*check_shared(sources)]
-    content = sources.content
-    if "budget" in content:
-        problems += check_budget(sources, content["budget"])
-    if "kalendarium" in content:
-        problems += check_calendar(sources, content["kalendarium"])
-    if "organisation" in content:
-        problems += check_organisation(sources, content["organisation"])
-    if "mål" in content:
-        problems += check_goals(sources, content["mål"])
-    if "kansliet" in content:
-        problems += check_activity_links(sources, "kansliet", ("aktiviteter",),
-                                          content["kansliet"].activities)
-    if "kommunikationsplan" in content:
-        problems += check_comm_plan(sources, content["kommunikationsplan"])
-    problems += check_figures(sources)
+    problems = plan_problems(sources)
     if problems:
         raise SourceErrors(problems)
+
+
+def plan_problems(sources: PlanSources) -> list[Problem]:
+    """Return every inconsistency in `sources`, checking each rule whose files could be read.
+
+    `sources` may be incomplete (see load.read_plan): a rule that needs a file that could not be
+    read is left out, every other rule still runs, so that one run reports everything.
+    """
+    problems = [*check_shared(sources)]
+    content = sources.content
+    if content.get("budget") is not None:
+        problems += check_budget(sources, content["budget"])
+    if content.get("kalendarium") is not None:
+        problems += check_calendar(sources, content["kalendarium"])
+    if content.get("organisation") is not None and sources.municipalities is not None:
+        problems += check_organisation(sources, content["organisation"])
+    if content.get("mål") is not None:
+        problems += check_goals(sources, content["mål"])
+    if content.get("kansliet") is not None:
+        problems += check_activity_links(sources, "kansliet", ("aktiviteter",),
+                                          content["kansliet"].activities)
+    if content.get("kommunikationsplan") is not None:
+        problems += check_comm_plan(sources, content["kommunikationsplan"])
+    problems += check_figures(sources)
+    problems += check_markdown_footnotes(sources)
+    problems += check_markdown_todos(sources)
+    return problems
 
 
 def check_figures(s: PlanSources) -> Iterator[Problem]:
@@ -52,15 +64,17 @@ def check_figures(s: PlanSources) -> Iterator[Problem]:
             if name not in known:
                 yield Problem(s.text_paths[key], f"figuren 'figur:{name}' finns inte (finns: {', '.join(known)}).",
                               line=line)
-            elif name in GOAL_FIGURES and "mål" not in s.content:
+            elif name in GOAL_FIGURES and s.plan is not None and "mål" not in s.content:
                 yield Problem(s.text_paths[key], f"figuren 'figur:{name}' ritas från målen, men planen "
                               "har inget kapitel med 'innehåll: mål'.", line=line)
 
 
 def check_shared(s: PlanSources) -> Iterator[Problem]:
     """Yield duplicate municipality names and network ids."""
-    for name, key, items, attr in (("kommuner", "kommuner", s.municipalities.municipalities, "name"),
-                                   ("natverk", "natverk", s.networks.networks, "id")):
+    for name, key, items, attr in (("kommuner", "kommuner", s.municipalities and s.municipalities.municipalities, "name"),
+                                   ("natverk", "natverk", s.networks and s.networks.networks, "id")):
+        if items is None:
+            continue
         seen: set[str] = set()
         for i, item in enumerate(items):
             value = getattr(item, attr)
@@ -100,8 +114,18 @@ def check_budget(s: PlanSources, budget: m.BudgetFile) -> Iterator[Problem]:
 
 
 def check_calendar(s: PlanSources, calendar: m.CalendarFile) -> Iterator[Problem]:
-    """Yield meetings outside the plan year, on an unusual weekday without a note, or out of order."""
+    """Yield meetings outside the plan year, on a weekend or holiday, on an unusual weekday without
+    a note, or out of order.
+
+    A meeting on a Saturday, Sunday or Swedish holiday (helgdag, and the de facto ones: julafton,
+    midsommarafton, nyårsafton) is always reported, note or not: the bodies meet on working days,
+    and such a date is nearly always a typing mistake.
+    """
+    import holidays
+
     year = s.year
+    days_off = holidays.Sweden(years=range(year - 1, year + 2), language="sv", include_sundays=False,
+                               categories=("public", "de_facto"))
     for b, body in enumerate(calendar.bodies):
         if body.end <= body.start:
             yield s.problem("kalendarium", ("organ", b, "slut"), "sluttiden ska vara efter starttiden.")
@@ -118,9 +142,17 @@ def check_calendar(s: PlanSources, calendar: m.CalendarFile) -> Iterator[Problem
             start, end = meeting.start or body.start, meeting.end or body.end
             if end <= start:
                 yield s.problem("kalendarium", loc + ("slut",), "sluttiden ska vara efter starttiden.")
-            days = range(meeting.date.toordinal(), last.toordinal() + 1)
-            weekdays = {m.WEEKDAYS[dt.date.fromordinal(d).weekday()] for d in days}
-            if body.weekday not in weekdays and meeting.note is None:
+            days = [dt.date.fromordinal(d) for d in range(meeting.date.toordinal(), last.toordinal() + 1)]
+            weekdays = {m.WEEKDAYS[d.weekday()] for d in days}
+            free = next((d for d in days if d.weekday() >= 5 or d in days_off), None)
+            if free is not None:
+                what = days_off.get(free) or weekday_name(free)
+                key = "datum" if free == meeting.date else "slutdatum"
+                yield s.problem("kalendarium", loc + (key,),
+                                f"{free.isoformat()} är {what.lower() if free in days_off else 'en ' + what}; "
+                                f"samarbetets möten hålls på vardagar. Kontrollera datumet (en notering "
+                                f"godtas inte för helger och helgdagar).")
+            elif body.weekday not in weekdays and meeting.note is None:
                 yield s.problem("kalendarium", loc + ("datum",),
                                 f"{meeting.date.isoformat()} är en {weekday_name(meeting.date)}, men "
                                 f"{body.name} möts på {body.weekday}ar; ange en notering "
@@ -149,7 +181,7 @@ def check_organisation(s: PlanSources, org: m.OrganisationFile) -> Iterator[Prob
 def check_goals(s: PlanSources, goals: m.GoalsFile) -> Iterator[Problem]:
     """Yield goals with an unknown level or network, broken Bilaga 1 links and footnote marks."""
     from .context import MAX_HEADING_LEVEL
-    networks = {n.id for n in s.networks.networks}
+    networks = {n.id for n in s.networks.networks} if s.networks is not None else None
     for f, area in enumerate(goals.focus_areas):
         first = 3 if area.heading else 2  # the heading level of the area's top goals
         for loc, goal in _walk_goals(area.goals, ("fokusområden", f)):
@@ -163,7 +195,7 @@ def check_goals(s: PlanSources, goals: m.GoalsFile) -> Iterator[Problem]:
             if goal.level not in goals.levels:
                 yield s.problem("mal", loc + ("nivå",), f"'{goal.level}' är ingen av nivåerna "
                                 f"({', '.join(goals.levels)}).")
-            if goal.responsible is not None and goal.responsible not in networks:
+            if goal.responsible is not None and networks is not None and goal.responsible not in networks:
                 yield s.problem("mal", loc + ("ansvar",), f"nätverket '{goal.responsible}' finns inte i "
                                 f"{s.files['natverk'].display} (finns: {', '.join(sorted(networks))}).")
             yield from check_activity_links(s, "mal", loc + ("aktiviteter",), goal.activities)
@@ -182,6 +214,8 @@ def _walk_goals(goals: list[m.Goal], loc: tuple) -> Iterator[tuple[tuple, m.Goal
 def check_activity_links(s: PlanSources, name: str, loc: tuple,
                          activities: list[m.Activity]) -> Iterator[Problem]:
     """Yield activities that point at a Bilaga 1 item that does not exist."""
+    if "kommunikationsplan" in s.content and s.content["kommunikationsplan"] is None:
+        return  # Bilaga 1 could not be read: its numbers are unknown
     plan_items = s.content.get("kommunikationsplan")
     numbers = {item.number for item in plan_items.items} if plan_items else set()
     for i, activity in enumerate(activities):
@@ -230,3 +264,45 @@ def _check_marks(s: PlanSources, name: str, marks: list[tuple[tuple, str | None]
         if note.mark not in used:
             yield s.problem(name, notes_loc + (i, "tecken"),
                             f"fotnoten '{note.mark}' hänvisas inte till från någon post.")
+
+
+FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+FOOTNOTE_DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.M)
+
+
+def check_markdown_footnotes(s: PlanSources) -> Iterator[Problem]:
+    """Yield footnote references ([^namn]) without a definition, and definitions used by none."""
+    for key, text in s.texts.items():
+        where = s.text_paths[key]
+        defined: dict[str, int] = {}
+        for match in FOOTNOTE_DEFINITION.finditer(text):
+            line = text[: match.start()].count("\n") + 1
+            if match.group(1) in defined:
+                yield Problem(where, f"fotnoten [^{match.group(1)}] definieras två gånger (första gången på "
+                              f"rad {defined[match.group(1)]}); ta bort eller byt namn på den ena.", line=line)
+            defined.setdefault(match.group(1), line)
+        used = set()
+        for match in FOOTNOTE_REFERENCE.finditer(text):
+            name = match.group(1)
+            used.add(name)
+            if name not in defined:
+                yield Problem(where, f"fotnoten [^{name}] har ingen text; skriv den på en egen rad efter "
+                              f"stycket: [^{name}]: Fotnotens text.", line=text[: match.start()].count("\n") + 1)
+        for name, line in defined.items():
+            if name not in used:
+                yield Problem(where, f"fotnoten [^{name}] hänvisas inte till i texten; skriv [^{name}] där "
+                              "fotnotssiffran ska stå, eller ta bort fotnoten.", line=line)
+
+
+def check_markdown_todos(s: PlanSources) -> Iterator[Problem]:
+    """Yield every line of a Markdown text still marked "ATT GÖRA" (left by new-year)."""
+    from .load import TODO_MARK
+    for key, text in s.texts.items():
+        for number, line in enumerate(text.split("\n"), start=1):
+            if TODO_MARK in line.upper():
+                rest = line[line.upper().index(TODO_MARK) + len(TODO_MARK):].lstrip(" :–-")
+                what, _, context = rest.partition(" – ")
+                shown = context.strip() or rest
+                shown = shown if len(shown) <= 70 else shown[:69] + "…"
+                yield Problem(s.text_paths[key], f"att göra: {what.strip() or 'fyll i'} i \"{shown}\"; "
+                              f"ta bort markeringen '{TODO_MARK}: ... –' när raden stämmer.", line=number)

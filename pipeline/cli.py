@@ -53,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="projektets rotmapp (där sources/ och templates/ finns)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="kommando", title="kommandon")
 
-    check = commands.add_parser("check", help="kontrollera att källfilerna för ett år är kompletta")
-    check.add_argument("year", metavar="ÅR")
+    check = commands.add_parser("check", help="kontrollera källfilerna för ett eller flera år (alla fel på en gång)")
+    check.add_argument("year", metavar="ÅR", nargs="+")
 
     build = commands.add_parser("build", help="bygg verksamhetsplanen (DOCX och PDF) för ett år")
     build.add_argument("year", metavar="ÅR", nargs="+", help="ett eller flera år (de delar på en LibreOffice)")
@@ -95,9 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupted)
     try:
         if args.command == "check":
-            from .build import check
-            check(root, args.year)
-            print(f"sources/{args.year}: allt stämmer.")
+            from .build import check_all
+            years = list(dict.fromkeys(args.year))
+            check_all(root, years)
+            for year in years:
+                print(f"sources/{year}: allt stämmer.")
         elif args.command == "build":
             _build(root, args)
         elif args.command == "comments":

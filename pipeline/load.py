@@ -5,7 +5,9 @@ Returns a `PlanSources` bundle, or raises `SourceErrors` with every problem at o
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,33 +35,58 @@ CONTENT_FILES: dict[str, tuple[str, type[m.Model]]] = {
 
 @dataclass
 class PlanSources:
-    """Everything one plan is made of, validated, with the files for line look-ups."""
+    """Everything one plan is made of, validated, with the files for line look-ups.
+
+    From `read_plan`, a part that could not be read or validated is None (its problems are in
+    `problems`), so that the checks can still look at everything else; from `load_plan` every
+    part is there.
+    """
 
     year: int
     root: Path
-    plan: m.Plan
-    municipalities: m.MunicipalitiesFile
-    networks: m.NetworksFile
-    collaboration: m.CollaborationFile
+    plan: m.Plan | None
+    municipalities: m.MunicipalitiesFile | None
+    networks: m.NetworksFile | None
+    collaboration: m.CollaborationFile | None
     content: dict[str, Any] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
     files: dict[str, SourceFile] = field(default_factory=dict)
     text_paths: dict[str, str] = field(default_factory=dict)  # text key → path as users see it
+    problems: list[Problem] = field(default_factory=list)
 
     def problem(self, name: str, loc: Loc, message: str) -> Problem:
         """Return a problem located at `loc` in the source file keyed `name`."""
         source = self.files[name]
+        loc = source.original(loc)
         return Problem(source.display, message, line=source.line_of(loc), key=format_loc(loc))
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems and None not in (self.plan, self.municipalities, self.networks,
+                                                  self.collaboration) and None not in self.content.values()
 
 
 def load_plan(root: Path, year: int | str) -> PlanSources:
     """Read and validate all sources of `year`; raise SourceErrors listing every problem."""
+    sources = read_plan(root, year)
+    if not sources.complete:
+        raise SourceErrors(sources.problems)
+    return sources
+
+
+def read_plan(root: Path, year: int | str) -> PlanSources:
+    """Read and validate every source of `year`, each as far as it can be; never raise for bad input.
+
+    A file that cannot be parsed is one problem and None; every other file is still read, so
+    that `check` can report every problem of every file in one run.
+    """
     problems: list[Problem] = []
     base = year_dir(root, year)
     shared = root / "sources" / SHARED_DIR
+    number = int(year) if str(year).isdigit() else 0
     if not base.is_dir():
-        raise SourceErrors([Problem(display_path(base, root),
-                                    f"mappen saknas: det finns inga källfiler för {year}.")])
+        problems.append(Problem(display_path(base, root), f"mappen saknas: det finns inga källfiler för {year}."))
+        return PlanSources(number, root, None, None, None, None, problems=problems)
     files: dict[str, SourceFile] = {}
 
     def load(name: str, path: Path, cls: type[m.Model]) -> Any:
@@ -84,47 +111,54 @@ def load_plan(root: Path, year: int | str) -> PlanSources:
     if plan is not None:
         if str(plan.year) != str(year):
             problems.append(Problem(files["plan"].display, f"året {plan.year} stämmer inte med "
-                                    f"mappen {year}.", line=files["plan"].line_of(("år",)), key="år"))
+                                    f"mappen {year}; skriv år: {year} eller flytta filerna till "
+                                    f"sources/{plan.year}/.", line=files["plan"].line_of(("år",)), key="år"))
         wanted = [c.content for c in plan.chapters] + [a.content for a in plan.appendices]
         for key in dict.fromkeys(w for w in wanted if w):
             filename, cls = CONTENT_FILES[key]
             content[key] = load(filename.removesuffix(".yaml"), base / filename, cls)
-        for i, chapter in enumerate(plan.chapters):
-            if chapter.text:
-                texts[chapter.text] = _load_markdown(root, base, chapter.text, files["plan"],
-                                                     ("kapitel", i, "text"), problems)
-                text_paths[chapter.text] = display_path(base / chapter.text, root)
-        for i, appendix in enumerate(plan.appendices):
-            if appendix.text:
-                texts[appendix.text] = _load_markdown(root, root / "sources", appendix.text,
-                                                      files["plan"], ("bilagor", i, "text"), problems)
-                text_paths[appendix.text] = display_path(root / "sources" / appendix.text, root)
-    if plan is None:
-        # plan.yaml is broken: still validate every content file present, so that all
-        # problems are reported in one run.
-        for filename, cls in CONTENT_FILES.values():
+        named = [(("kapitel", i, "text"), c.text) for i, c in enumerate(plan.chapters) if c.text]
+        named += [(("bilagor", i, "text"), a.text) for i, a in enumerate(plan.appendices) if a.text]
+        for loc, relative in named:
+            text = _load_markdown(root, base, relative, files["plan"], loc, problems)
+            if text is not None:
+                texts[relative] = text
+                text_paths[relative] = display_path(base / relative, root)
+    else:
+        # plan.yaml is broken: still validate every content file present, and look at every
+        # Markdown text of the year, so that all problems are reported in one run.
+        for key, (filename, cls) in CONTENT_FILES.items():
             if (base / filename).exists():
-                load(filename.removesuffix(".yaml"), base / filename, cls)
-    if problems or plan is None or municipalities is None or networks is None or collaboration is None \
-            or any(v is None for v in content.values()):
-        raise SourceErrors(problems)
-    return PlanSources(int(year), root, plan, municipalities, networks, collaboration, content, texts, files,
-                       text_paths)
+                content[key] = load(filename.removesuffix(".yaml"), base / filename, cls)
+        for path in sorted(base.rglob("*.md")):
+            relative = path.relative_to(base).as_posix()
+            text = read_text(path, display_path(path, root), problems)
+            if text is not None:
+                texts[relative], text_paths[relative] = text, display_path(path, root)
+    return PlanSources(number, root, plan, municipalities, networks, collaboration, content, texts, files,
+                       text_paths, problems)
 
 
 def _load_markdown(root: Path, base: Path, relative: str, plan_file: SourceFile, loc: Loc,
-                   problems: list[Problem]) -> str:
-    """Return the text of a Markdown file named in plan.yaml (relative to `base`)."""
-    path = (base / relative)
+                   problems: list[Problem]) -> str | None:
+    """Return the text of a Markdown file named in plan.yaml (relative to the year's folder), or None."""
+    path = base / relative
+    line, key = plan_file.line_of(loc), format_loc(loc)
     if not path.resolve().is_relative_to((root / "sources").resolve()):
-        problems.append(Problem(plan_file.display, "filen måste ligga under mappen sources/.",
-                                line=plan_file.line_of(loc), key=format_loc(loc)))
-        return ""
+        problems.append(Problem(plan_file.display, "filen måste ligga under mappen sources/.", line=line, key=key))
+        return None
     if not path.exists():
-        problems.append(Problem(plan_file.display, f"filen {display_path(path, root)} finns inte.",
-                                line=plan_file.line_of(loc), key=format_loc(loc)))
-        return ""
-    return read_text(path, display_path(path, root), problems) or ""
+        hint = ""
+        if (root / "sources" / relative).is_file():  # the rule before 2026-11: appendices counted from sources/
+            hint = (f" Sökvägar i plan.yaml räknas från årets mapp ({display_path(base, root)}/); "
+                    f"skriv '../{relative}'.")
+        elif path.parent.is_dir():
+            near = difflib.get_close_matches(path.name, [p.name for p in path.parent.iterdir()], n=1)
+            hint = f" Menade du '{(Path(relative).parent / near[0]).as_posix()}'?" if near else ""
+        problems.append(Problem(plan_file.display, f"filen {display_path(path, root)} finns inte.{hint}",
+                                line=line, key=key))
+        return None
+    return read_text(path, display_path(path, root), problems)
 
 
 TODO_MARK = "ATT GÖRA"
@@ -141,26 +175,84 @@ def todo_locations(data: Any, loc: Loc = ()) -> list[tuple[Loc, str]]:
     return []
 
 
+def todo_message(what: str) -> str:
+    """Return the message for an "ATT GÖRA: ..." value: what to do, and the text it concerns."""
+    task, dash, text = what.partition(" – ")
+    if not dash:
+        return f"att göra: {what}"
+    shown = text if len(text) <= 70 else text[:69] + "…"
+    return (f"att göra: {task} i \"{shown}\"; ta bort markeringen '{TODO_MARK}: ... –' när "
+            "texten stämmer.")
+
+
 def validate(source: SourceFile, cls: type[m.Model], problems: list[Problem]) -> Any:
-    """Return `source.data` as a `cls` instance, or None after recording each error.
+    """Return `source.data` as a `cls` instance, after recording each error; None if it cannot be one.
 
     A value "ATT GÖRA: ..." (left by `new-year`) is reported once as a to-do, not as a type error.
+    When some items are wrong, the rest is still validated: an unknown key is left out, and so is
+    the innermost list item (a meeting, an activity, a paragraph) around any other error, so that
+    the rules can still check everything else in one run (`source.kept` maps the positions back).
+    The caller must not build from such a model: its problems are in `problems`.
     """
     todos = todo_locations(source.data)
     for loc, what in todos:
-        problems.append(Problem(source.display, f"att göra: {what}", line=source.line_of(loc),
-                                key=format_loc(loc)))
+        problems.append(Problem(source.display, todo_message(what), line=source.line_of(loc), key=format_loc(loc)))
     try:
-        model = cls.model_validate(source.data)
+        if not todos:
+            return cls.model_validate(source.data)
+        errors = []
     except ValidationError as exc:
-        for error in exc.errors(include_url=False):
-            loc = tuple(error["loc"])
-            if any(loc[: len(t)] == t for t, _ in todos):
-                continue
-            problems.append(Problem(source.display, _swedish_message(error, cls),
-                                    line=source.line_of(loc), key=format_loc(loc)))
+        errors = exc.errors(include_url=False)
+    drop: list[Loc] = [loc for loc, _ in todos]
+    for error in errors:
+        loc = tuple(error["loc"])
+        if any(loc[: len(t)] == t for t, _ in todos):
+            continue
+        problems.append(Problem(source.display, _swedish_message(error, cls),
+                                line=source.line_of(loc), key=format_loc(loc)))
+        drop.append(loc if error["type"] == "extra_forbidden" else _innermost_item(loc))
+    if any(loc is None for loc in drop):
         return None
-    return None if todos else model
+    data, kept = _without(source.data, drop)
+    try:
+        model = cls.model_validate(data)
+    except ValidationError:
+        return None  # what is left still does not validate: leave this file to its reported errors
+    source.kept = kept
+    return model
+
+
+def _innermost_item(loc: Loc) -> Loc | None:
+    """Return the path of the innermost list item that contains `loc`, or None if there is none."""
+    for end in range(len(loc), 0, -1):
+        if isinstance(loc[end - 1], int):
+            return tuple(loc[:end])
+    return None
+
+
+def _without(data: Any, drop: list[Loc]) -> tuple[Any, dict[Loc, list[int]]]:
+    """Return a copy of `data` without the keys and list items at `drop`, and the indices kept per list."""
+    import copy
+
+    data = copy.deepcopy(data)
+    kept: dict[Loc, list[int]] = {}
+    # Deepest first, and within a list from the end, so that earlier paths stay valid.
+    for loc in sorted(set(drop), key=lambda l: (len(l), l[-1] if l and isinstance(l[-1], int) else -1),
+                      reverse=True):
+        parent = data
+        try:
+            for part in loc[:-1]:
+                parent = parent[part]
+        except (KeyError, IndexError, TypeError):
+            continue
+        last = loc[-1]
+        if isinstance(parent, list) and isinstance(last, int) and last < len(parent):
+            indices = kept.setdefault(loc[:-1], list(range(len(parent))))
+            del parent[last]
+            del indices[last]
+        elif isinstance(parent, dict) and last in parent:
+            del parent[last]
+    return data, kept
 
 
 def _swedish_message(error: dict, cls: type[BaseModel]) -> str:
@@ -182,17 +274,25 @@ def _swedish_message(error: dict, cls: type[BaseModel]) -> str:
     if kind in ("bool_parsing", "bool_type"):
         return f"ska vara true eller false, inte {_show(value)}."
     if kind.startswith("date") or kind.startswith("datetime"):
-        return f"ska vara ett datum skrivet ÅÅÅÅ-MM-DD, inte {_show(value)}."
+        suggestion = _iso_date(value)
+        hint = f" Skriv {suggestion}." if suggestion else " Skriv till exempel 2025-03-15."
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            hint = " Den dagen finns inte; kontrollera dag och månad."
+        return f"ska vara ett datum skrivet ÅÅÅÅ-MM-DD, inte {_show(value)}.{hint}"
     if kind.startswith("time"):
         return f"ska vara en tid skriven \"13:00\", inte {_show(value)}."
     if kind in ("string_type", "string_too_short"):
+        if isinstance(value, dict) and len(value) == 1:
+            key, item = next(iter(value.items()))
+            return (f"ska vara en text, men YAML läste '{key}: {item}' som en nyckel och ett värde (ett kolon "
+                    f"följt av mellanslag). Sätt citattecken runt texten: \"{key}: {item}\".")
         return f"ska vara en text, inte {_show(value)}."
     if kind in ("list_type", "tuple_type"):
         return f"ska vara en lista (rader som börjar med '- '), inte {_show(value)}."
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return f"ska vara en samling nycklar (nyckel: värde), inte {_show(value)}."
     if kind == "literal_error":
-        return f"ska vara ett av {ctx.get('expected', '')}, inte {_show(value)}."
+        return f"ska vara {_swedish_choices(str(ctx.get('expected', '')))}, inte {_show(value)}."
     if kind in ("greater_than", "greater_than_equal"):
         bound = ctx.get("gt", ctx.get("ge"))
         return f"ska vara {'större än' if kind == 'greater_than' else 'minst'} {bound}, inte {_show(value)}."
@@ -205,7 +305,38 @@ def _swedish_message(error: dict, cls: type[BaseModel]) -> str:
         return f"{ctx.get('error', error.get('msg'))}."
     if kind == "frozen_set_type" or kind == "set_type":
         return "ska vara en lista."
-    return f"ogiltigt värde {_show(value)} ({kind})."
+    return f"värdet {_show(value)} kan inte användas här; se kommentaren överst i filen."
+
+
+def _swedish_choices(expected: str) -> str:
+    """Return pydantic's "'a', 'b' or 'c'" as Swedish: "a, b eller c"."""
+    items = re.findall(r"'([^']*)'", expected)
+    if not items:
+        return expected
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " eller " + items[-1]
+
+
+MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+          "november", "december"]
+
+
+def _iso_date(value: object) -> str | None:
+    """Return "2025-03-15" for a date written the Swedish way ("15 mars 2025", "15/3 2025"), if it is one."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lower()
+    match = re.fullmatch(r"(\d{1,2})\s+([a-zåäö]+)\s+(\d{4})", text)
+    if match and match.group(2) in MONTHS:
+        day, month, year = int(match.group(1)), MONTHS.index(match.group(2)) + 1, int(match.group(3))
+    else:
+        match = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/. ]\s*(\d{4})", text)
+        if not match:
+            return None
+        day, month, year = (int(g) for g in match.groups())
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
 
 
 def _show(value: object) -> str:

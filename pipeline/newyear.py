@@ -45,12 +45,60 @@ def new_year(root: Path, year: int, today: dt.date | None = None) -> list[str]:
         _clear_population(work / "budget.yaml", year)
         for name in ("mal.yaml", "kansliet.yaml"):
             _relink_activities(work / name, renumbered)
+        marked = _mark_old_year(work, previous, year)
         os.rename(work, target)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return [f"Skapade sources/{year} från {previous} (utkast, version 1).",
-            f"Fyll i det som står som '{TODO_MARK}' och kör 'make check-{year}'."]
+            f"{marked} ställen i texterna nämner {previous} och är markerade '{TODO_MARK}: kontrollera årtalet'.",
+            f"Fyll i och kontrollera det som står som '{TODO_MARK}' och kör 'make check-{year}'."]
+
+
+YEAR_SET_BY_NEW_YEAR = {("titel",), ("kapitel", "rubrik")}  # rewritten to the new year above
+
+
+def _mark_old_year(folder: Path, previous: int, year: int) -> int:
+    """Mark every mention of the previous year for review; return how many places were marked.
+
+    A text that names the previous year may still be right ("fortsätter från 2024") or need
+    the new year ("under 2024"): a person decides. Each such YAML text value and each such
+    Markdown line gets the prefix "ATT GÖRA: kontrollera årtalet ... –", which `check` lists,
+    one line each, until it is removed. Comments only describe the files: their year is updated.
+    """
+    pattern = re.compile(rf"\b{previous}\b")
+    prefix = f"{TODO_MARK}: kontrollera årtalet {previous} – "
+    marked = 0
+
+    def mark(value, loc):
+        nonlocal marked
+        if isinstance(value, str):
+            if pattern.search(value) and not value.startswith(TODO_MARK) \
+                    and tuple(k for k in loc if isinstance(k, str)) not in YEAR_SET_BY_NEW_YEAR:
+                marked += 1
+                return prefix + value
+            return value
+        if isinstance(value, dict):
+            for key in list(value):
+                value[key] = mark(value[key], loc + (key,))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                value[i] = mark(item, loc + (i,))
+        return value
+
+    for path in sorted(folder.rglob("*.yaml")):
+        _edit(path, lambda data: mark(data, ()))
+        lines = path.read_text(encoding="utf-8").split("\n")
+        path.write_text("\n".join(pattern.sub(str(year), line) if line.lstrip().startswith("#") else line
+                                  for line in lines), encoding="utf-8")
+    for path in sorted(folder.rglob("*.md")):
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for i, line in enumerate(lines):
+            if pattern.search(line) and TODO_MARK not in line:
+                lines[i] = prefix + line
+                marked += 1
+        path.write_text("\n".join(lines), encoding="utf-8")
+    return marked
 
 
 def _yaml() -> YAML:
@@ -99,7 +147,7 @@ def _update_plan(path: Path, previous: int, year: int, today: dt.date) -> None:
 def _clear_calendar(path: Path, year: int) -> None:
     def change(data):
         for body in data.get("organ", []):
-            body["möten"] = f"{TODO_MARK}: ange {body['namn']}s möten {year} (datum: ÅÅÅÅ-MM-DD)"
+            body["möten"] = f"{TODO_MARK}: ange mötena {year} för {body['namn']} (datum: ÅÅÅÅ-MM-DD)"
     _edit(path, change)
 
 
@@ -123,11 +171,21 @@ def _bring_forward_appendix(path: Path, year: int) -> dict[int, int | None]:
             item["nr"] = len(kept) + 1
             kept.append(item)
         data["aktiviteter"][:] = kept
-        used = {n for item in kept for n in item.get("fotnoter", [])}
+        # The footnotes still used, numbered 1, 2, 3 ... again in the order they are first used
+        # (the cost column's first, as the table shows it), references following.
+        order = ([data["fotnot_kostnad"]] if data.get("fotnot_kostnad") else []) + \
+            [n for item in kept for n in item.get("fotnoter", [])]
+        numbers = {old: new for new, old in enumerate(dict.fromkeys(order), start=1)}
         if data.get("fotnot_kostnad"):
-            used.add(data["fotnot_kostnad"])
+            data["fotnot_kostnad"] = numbers[data["fotnot_kostnad"]]
+        for item in kept:
+            if "fotnoter" in item:
+                item["fotnoter"][:] = [numbers[n] for n in item["fotnoter"]]
         if "fotnoter" in data:
-            data["fotnoter"][:] = [note for note in data["fotnoter"] if note["nr"] in used]
+            data["fotnoter"][:] = sorted((note for note in data["fotnoter"] if note["nr"] in numbers),
+                                         key=lambda note: numbers[note["nr"]])
+            for note in data["fotnoter"]:
+                note["nr"] = numbers[note["nr"]]
         return mapping
     return _edit(path, change) or {}
 

@@ -6,6 +6,7 @@ past `read_yaml`/`read_text` for bad input.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,19 @@ class SourceFile:
     display: str
     data: Any
     lines: dict[Loc, int] = field(default_factory=dict)
+    # After items that did not validate were left out (load.validate): for each list path, the
+    # original indices of the items kept, so that a rule's key path points into the file as written.
+    kept: dict[Loc, list[int]] = field(default_factory=dict)
+
+    def original(self, loc: Loc) -> Loc:
+        """Return a key path of the validated (possibly pruned) data as a key path of the file."""
+        out: list = []
+        for part in loc:
+            if isinstance(part, int) and tuple(out) in self.kept:
+                indices = self.kept[tuple(out)]
+                part = indices[part] if part < len(indices) else part
+            out.append(part)
+        return tuple(out)
 
     def line_of(self, loc: Loc) -> int | None:
         """Return the line of the deepest part of `loc` that exists in the file."""
@@ -92,7 +106,7 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
         return None
     loader = None
     try:
-        loader = yaml.SafeLoader(text)  # refuses characters YAML cannot carry (ReaderError)
+        loader = _Loader(text)  # refuses characters YAML cannot carry (ReaderError)
         node = loader.get_single_node()
         if node is None:
             problems.append(Problem(display, "filen innehåller inga uppgifter."))
@@ -106,15 +120,18 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
             data = loader.construct_document(node)
         except (ValueError, TypeError, OverflowError):
             # e.g. 2024-02-30: YAML reads it as a date, and no such day exists
-            bad = _first_unconstructible(node)
-            what = "är inget giltigt datum" if bad is not None and bad.tag.endswith(":timestamp") \
-                else "kan inte läsas som ett värde"
-            problems.append(Problem(display, f"{bad.value!r} {what}." if bad else "ett värde kan inte läsas.",
-                                    line=bad.start_mark.line + 1 if bad else None))
+            found = list(_unconstructible(node, ()))
+            for bad, loc in found:
+                what = ("är inget giltigt datum (finns dagen i den månaden?); skriv ÅÅÅÅ-MM-DD"
+                        if bad.tag.endswith(":timestamp") else "kan inte läsas som ett värde")
+                problems.append(Problem(display, f"'{bad.value}' {what}.", line=bad.start_mark.line + 1,
+                                        key=format_loc(loc)))
+            if not found:
+                problems.append(Problem(display, "ett värde kan inte läsas."))
             return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problems.append(Problem(display, f"YAML-syntaxfel: {_swedish_yaml_problem(exc)}",
+        problems.append(Problem(display, f"YAML-syntaxfel: {_swedish_yaml_problem(exc, text)}",
                                 line=mark.line + 1 if mark else None,
                                 column=mark.column + 1 if mark else None))
         return None
@@ -134,21 +151,36 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
     return SourceFile(display, data, lines)
 
 
-def _first_unconstructible(node: yaml.Node) -> yaml.ScalarNode | None:
-    """Return the first scalar that SafeLoader cannot turn into a value (e.g. an impossible date)."""
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps an impossible date (2025-02-30) as its text.
+
+    The model then reports it at its key path as a date written wrong, and the rest of the
+    file is still checked, instead of the whole file failing to load.
+    """
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+def _unconstructible(node: yaml.Node, loc: Loc):
+    """Yield (scalar, key path) of every value SafeLoader cannot construct (e.g. 2025-02-30)."""
     if isinstance(node, yaml.ScalarNode):
         try:
             yaml.SafeLoader("").construct_object(node, deep=True)
         except (ValueError, TypeError, OverflowError, yaml.YAMLError):
-            return node
-        return None
-    children = node.value if isinstance(node, yaml.SequenceNode) else \
-        [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else []
-    for child in children:
-        found = _first_unconstructible(child)
-        if found is not None:
-            return found
-    return None
+            yield node, loc
+    elif isinstance(node, yaml.SequenceNode):
+        for i, child in enumerate(node.value):
+            yield from _unconstructible(child, loc + (i,))
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _unconstructible(value, loc + (key.value if isinstance(key, yaml.ScalarNode) else "?",))
 
 
 def _index_node(node: yaml.Node, loc: Loc, lines: dict[Loc, int], display: str,
@@ -191,19 +223,47 @@ def _index_node(node: yaml.Node, loc: Loc, lines: dict[Loc, int], display: str,
 _YAML_PROBLEMS = {
     "mapping values are not allowed here": "kolon på fel ställe (sätt texten inom citattecken om den innehåller ': ')",
     "could not find expected ':'": "kolon saknas efter nyckeln",
-    "found character '\\t' that cannot start any token": "tabbtecken är inte tillåtet för indrag; använd mellanslag",
+    "found character '\\t' that cannot start any token": "tabbtecken i indraget; dra in med mellanslag",
     "found undefined alias": "aliaset (*namn) saknar motsvarande ankare (&namn)",
     "expected <block end>, but found '-'": "listpunkten har fel indrag",
     "did not find expected key": "indraget stämmer inte (en nyckel eller listpunkt står fel)",
     "found unexpected end of stream": "filen tar slut mitt i ett värde (saknas ett citattecken?)",
     "expected a single document in the stream": "filen får bara innehålla ett dokument (ta bort '---')",
+    "expected the node content, but found '<stream end>'":
+        "filen tar slut mitt i ett värde (saknas en avslutande hakparentes, klammerparentes eller ett citattecken?)",
+    "expected ',' or ']'": "en lista inom hakparenteser [ ] är inte avslutad, eller har ett kolon eller en "
+                           "parentes inuti; sätt texten inom citattecken",
+    "expected ',' or '}'": "en samling inom klammerparenteser { } är inte avslutad; sätt texten inom citattecken",
+    "found unknown escape character": "okänd kombination med \\ inom dubbla citattecken; använd enkla "
+                                      "citattecken runt texten",
+    "found character that cannot start any token": "tecknet kan inte inleda ett värde (t.ex. @, ` eller %); "
+                                                   "sätt texten inom citattecken",
+    "expected <block end>, but found": "indraget stämmer inte (en rad står för långt in eller ut)",
+    "did not find expected '-' indicator": "listpunkten har fel indrag",
+    "found undefined tag handle": "ett utropstecken (!) inleder värdet; sätt texten inom citattecken",
+    "could not determine a constructor": "ett utropstecken (!) inleder värdet; sätt texten inom citattecken",
+    "found duplicate anchor": "samma ankare (&namn) förekommer två gånger",
+    "found unexpected ':'": "kolon på fel ställe (sätt texten inom citattecken om den innehåller ': ')",
+    "expected alphabetic or numeric character": "ett ankare eller alias (& eller *) saknar namn; sätt texten "
+                                                "inom citattecken",
+    "found a tab character": "tabbtecken i indraget; dra in med mellanslag",
 }
 
 
-def _swedish_yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+def _swedish_yaml_problem(exc: yaml.MarkedYAMLError, text: str = "") -> str:
     """Return a Swedish description of a YAML syntax error, keeping the original as a hint."""
     problem = (exc.problem or exc.context or "okänt fel").strip()
+    mark = exc.problem_mark
+    if problem.startswith("found character '\\t'") and mark is not None:
+        line = text.split("\n")[mark.line] if mark.line < text.count("\n") + 1 else ""
+        if line[: mark.column].strip():  # something stands before the tab: it is not indentation
+            return ("tabbtecken i ett värde eller efter ett kolon; byt tabben mot ett mellanslag "
+                    "(eller sätt texten inom citattecken om tabben ska vara kvar)")
     for english, swedish in _YAML_PROBLEMS.items():
         if problem.startswith(english):
             return swedish
-    return f"ogiltig YAML ({problem})"
+    character = re.match(r"found character '(.+)' that cannot start any token", problem)
+    if character:
+        return f"tecknet {character.group(1)} kan inte inleda ett värde; sätt texten inom citattecken"
+    return ("raden kan inte läsas; kontrollera den och raden före: indrag med mellanslag, citattecken runt "
+            "en text som innehåller kolon eller börjar med ett specialtecken, hakparenteser som stängs")

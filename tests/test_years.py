@@ -34,21 +34,28 @@ def test_new_year_creates_a_draft_with_clear_todos(project):
     goals_2024, goals_2025 = _load(project, "2024/mal.yaml"), _load(project, "2025/mal.yaml")
     assert goals_2025["vision"] == goals_2024["vision"] and goals_2025["nivåer"] == goals_2024["nivåer"]
     assert len(goals_2025["fokusområden"][0]["mål"][0]["mål"]) == 2
-    assert (project / "sources/2025/text/1-om-verksamhetsplanen.md").read_text(encoding="utf-8") == \
+    # texts carried over; each line that names 2024 is marked for review
+    marker = "ATT GÖRA: kontrollera årtalet 2024 – "
+    text_2025 = (project / "sources/2025/text/1-om-verksamhetsplanen.md").read_text(encoding="utf-8")
+    assert text_2025.replace(marker, "") == \
         (project / "sources/2024/text/1-om-verksamhetsplanen.md").read_text(encoding="utf-8")
-    # comments are kept
+    assert text_2025.startswith(marker + "Verksamhetsplanen för 2024 har sin utgångspunkt")
+    # comments are kept, their year updated
     assert (project / "sources/2025/kalendarium.yaml").read_text(encoding="utf-8").startswith(
-        "# Kalendarium för möten 2024 (kapitel 5).")
+        "# Kalendarium för möten 2025")
 
     check = run_cli("check", "2025", root=project)
     assert check.returncode == 1 and "Traceback" not in check.stderr
     lines = check.stderr.strip().splitlines()
-    assert lines[-1] == "3 fel i källfilerna."
-    assert re.fullmatch(r"sources/2025/budget\.yaml:\d+: invånare\.antal: att göra: ange antalet invånare "
-                        r"på Södertörn den 31 december 2024", lines[0])
-    assert re.fullmatch(r"sources/2025/kalendarium\.yaml:\d+: organ\[0\]\.möten: att göra: ange "
-                        r"Samarbetskommitténs möten 2025 \(datum: ÅÅÅÅ-MM-DD\)", lines[1])
-    assert lines[2].startswith("sources/2025/kalendarium.yaml:") and "organ[1].möten: att göra" in lines[2]
+    marked = int(re.search(r"(\d+) ställen i texterna nämner 2024", result.stdout).group(1))
+    assert lines[-1] == f"{3 + marked} fel i källfilerna."
+    assert any(re.fullmatch(r"sources/2025/budget\.yaml:\d+: invånare\.antal: att göra: ange antalet invånare "
+                            r"på Södertörn den 31 december 2024", line) for line in lines)
+    assert any(re.fullmatch(r"sources/2025/kalendarium\.yaml:\d+: organ\[0\]\.möten: att göra: ange "
+                            r"mötena 2025 för Samarbetskommittén \(datum: ÅÅÅÅ-MM-DD\)", line) for line in lines)
+    assert any(line.startswith("sources/2025/kalendarium.yaml:") and "organ[1].möten: att göra" in line
+               for line in lines)
+    assert len([line for line in lines if "kontrollera årtalet 2024" in line]) == marked
 
 
 def test_new_year_brings_forward_bilaga_1_items_for_the_new_year(project):
@@ -75,6 +82,9 @@ def test_filled_in_new_year_builds(project, tmp_path):
                      "\n      - datum: 2025-02-14\n      - datum: 2025-04-11"])
     text = re.sub(r"möten: .*ATT GÖRA.*", lambda m: "möten:" + next(meetings), text)
     calendar.write_text(text, encoding="utf-8")
+    for path in list((project / "sources/2025").rglob("*.yaml")) + list((project / "sources/2025").rglob("*.md")):
+        path.write_text(path.read_text(encoding="utf-8").replace("ATT GÖRA: kontrollera årtalet 2024 – ", ""),
+                        encoding="utf-8")  # reviewed, as a secretary would
     assert problems(project, 2025) == []
     result = run_cli("build", "2025", "--docx-only", "--out", str(tmp_path), root=project)
     assert result.returncode == 0, result.stderr
