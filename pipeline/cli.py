@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="använd en redan startad LibreOffice, t.ex. "
                             "'socket,host=127.0.0.1,port=2002' (eller VP_SOFFICE_URL)")
 
-    comments = commands.add_parser("comments", help="sammanställ kommentarerna i återsända utkast")
+    comments = commands.add_parser("comments", help="sammanställ kommentarer och ändringar i återsända utkast "
+                                   "(felkod 2: sammanställningen skrevs men någon fil kunde inte läsas)")
     comments.add_argument("files", nargs="+", type=Path, metavar="FIL.docx")
     comments.add_argument("--out", type=Path, required=True, metavar="UT.docx")
 
@@ -104,11 +105,12 @@ def main(argv: list[str] | None = None) -> int:
             _build(root, args)
         elif args.command == "comments":
             from .comments import run_comments
-            warnings, written = run_comments(root, args.files, args.out)
+            warnings, written, code = run_comments(root, args.files, args.out)
             for line in warnings:
                 print(line, file=sys.stderr)
             for line in written:
                 print(line)
+            return code
         elif args.command == "compare":
             from .compare import run_compare
             print(run_compare(args.old, args.new, args.out, soffice_url=args.soffice_url))

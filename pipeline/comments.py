@@ -1,14 +1,19 @@
-"""Comment compilation (remissammanställning): every Word comment in the returned drafts.
+"""Comment compilation (remissammanställning): everything the municipalities sent back, in the plan's order.
 
-Reads each returned DOCX safely (see safezip), finds every comment and reply, the text it
-covers and the heading it sits under, names the municipality from the file name or the
-document's properties, and writes one DOCX (a table per section, in document order) and the
-same rows as CSV. Files that cannot be read are listed in both, and on the terminal.
+Each returned file is read safely (safezip): every comment with its replies (Word's reply links,
+or for LibreOffice and Google Docs files the comments that share one anchor, in time order),
+whether it is resolved, and every tracked change (what was inserted and what was deleted),
+each with its place in the plan: the chapter or appendix, the nearest heading, and the table row
+when it sits in a table ("Bilaga 1 ..., tabellrad 6"). The municipality comes from the file name
+or the document's properties. The compilation (DOCX and CSV) opens with an overview of the member
+municipalities (who answered, with how many comments and changes, and who did not) and lists
+every file that could not be read, with its reason, instead of stopping at it.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import unicodedata
@@ -18,8 +23,8 @@ from pathlib import Path
 import docx
 from docx.enum.section import WD_ORIENT
 from docx.oxml import OxmlElement
-from docx.shared import Cm
 from docx.oxml.ns import qn
+from docx.shared import Cm
 
 from .errors import PipelineError
 from .formatting import plain
@@ -30,30 +35,80 @@ from .writer import write_atomic
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
 W15 = "{http://schemas.microsoft.com/office/word/2012/wordml}"
-NO_HEADING = "(före första rubriken)"
 UNKNOWN = "okänd kommun"
-COLUMNS = ["Kommun", "Avsnitt", "Kommenterad text", "Kommentar", "Författare", "Datum", "Svar på", "Fil"]
+NO_CHAPTER = "(före första kapitlet)"
+COLUMNS = ["Kommun", "Plats", "Typ", "Text i planen", "Kommentar eller ändring", "Författare", "Datum", "Status",
+           "Tråd", "Fil"]
+EXIT_SOME_UNREADABLE = 2  # the compilation was written, but at least one file could not be read
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where in the plan a remark sits."""
+
+    chapter: str = NO_CHAPTER       # the Heading 1 text: "1. Om verksamhetsplanen 2024", "Bilaga 1 ..."
+    heading: str = ""               # the nearest lower heading, if any
+    row: int | None = None          # table row (after the header row) when in a table
+    row_label: str = ""             # the row's first cell ("6" in Bilaga 1)
+    order: tuple = ()               # (chapter index, heading index, position) for sorting
+
+    def label(self) -> str:
+        parts = [self.chapter]
+        if self.heading and self.heading != self.chapter:
+            parts.append(self.heading)
+        if self.row is not None:
+            if re.fullmatch(r"\d{1,3}", self.row_label):  # a numbered table such as Bilaga 1
+                parts.append(f"tabellrad {self.row_label}")
+            else:
+                first = self.row_label if len(self.row_label) <= 30 else self.row_label[:29].rstrip() + "…"
+                parts.append(f"tabellrad {self.row} ({first})" if first else f"tabellrad {self.row}")
+        return ", ".join(parts)
 
 
 @dataclass
-class Comment:
+class Remark:
+    """One comment, reply or tracked change in one file."""
+
+    kind: str                       # kommentar, svar, infogat, borttaget, ändrat, formatändring
     file: str
     municipality: str
-    heading: str
-    heading_order: int
-    position: int
-    commented: str
-    text: str
     author: str
     date: str
-    reply_to: str = ""
+    place: Place
+    text: str                       # the plan's text commented or changed
+    content: str                    # the comment, or the change ("infogat: ...")
+    resolved: bool = False
+    thread: str = ""                # the remark a reply answers (its first words)
+    position: int = 0
+
+
+@dataclass
+class ReadFile:
+    name: str
+    municipalities: list[str]
+    digest: str
+    remarks: list[Remark] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def comments(self) -> int:
+        return sum(r.kind in ("kommentar", "svar") for r in self.remarks)
+
+    @property
+    def changes(self) -> int:
+        return sum(r.kind not in ("kommentar", "svar") for r in self.remarks)
 
 
 @dataclass
 class Compilation:
-    comments: list[Comment] = field(default_factory=list)
-    files: list[tuple[str, str]] = field(default_factory=list)      # (file, municipality)
-    refused: list[tuple[str, str]] = field(default_factory=list)    # (file, reason)
+    files: list[ReadFile] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)      # (file, reason)
+    municipalities: list[str] = field(default_factory=list)
+
+    @property
+    def remarks(self) -> list[Remark]:
+        out = [r for f in self.files if "dubblett" not in " ".join(f.notes) for r in f.remarks]
+        return sorted(out, key=lambda r: (r.place.order, r.municipality, r.position))
 
 
 def _fold(text: str) -> str:
@@ -62,142 +117,347 @@ def _fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 
-def match_municipality(names: list[str], *candidates: str) -> str | None:
-    """Return the first municipality whose name occurs in a candidate (file name, properties)."""
+def municipalities_named(names: list[str], *candidates: str) -> list[str]:
+    """Return the municipalities that the first candidate naming any of them names (file name first)."""
     for candidate in candidates:
         folded = _fold(candidate)
-        found = [(folded.find(_fold(n)), n) for n in names if _fold(n) in folded]
+        # the name as a word of its own, or in the genitive ("Nynäshamns kommun")
+        found = sorted(n for n in names if re.search(rf"(?<![a-z]){re.escape(_fold(n))}s?(?![a-z])", folded))
         if found:
-            return min(found)[1]
-    return None
+            return found
+    return []
 
 
-def _text_of(element) -> str:
-    return plain("".join(t.text or "" for t in element.iter(f"{W}t")))
+def _text(element, draft: bool = False) -> str:
+    """The element's text; with `draft`, as the draft had it (without tracked insertions)."""
+    parts: list[str] = []
+    skipped = {f"{W}ins", f"{W}moveTo"} if draft else set()
+
+    def collect(node) -> None:
+        if node.tag in skipped:
+            return
+        if node.tag in (f"{W}t", f"{W}delText"):
+            parts.append(node.text or "")
+        elif node.tag in (f"{W}tab", f"{W}br"):
+            parts.append(" ")
+        elif node.tag == f"{W}noBreakHyphen":
+            parts.append("-")
+        for child in node:
+            collect(child)
+
+    collect(element)
+    return plain("".join(parts))
 
 
-def read_comments(path: Path, municipalities: list[str]) -> tuple[str, list[Comment]]:
-    """Return the municipality and the comments of one returned draft; raise UnsafeDocument."""
+# --- reading one file -------------------------------------------------------------------------------
+
+def read_file(path: Path, municipalities: list[str]) -> ReadFile:
+    """Return what one returned file holds; raise UnsafeDocument when it cannot be read."""
     with SafeDocx(path) as doc:
-        properties = []
-        for part in ("docProps/core.xml", "docProps/app.xml"):
-            if doc.has(part):
+        properties: list[str] = []
+        for kind in ("core-properties", "extended-properties", "custom-properties"):
+            part = doc.related(kind, source="")
+            if part:
                 properties += [el.text or "" for el in doc.xml(part).iter()]
-        municipality = match_municipality(municipalities, path.stem, *properties) or UNKNOWN
-        if not doc.has("word/comments.xml"):
-            return municipality, []
-        styles = {}
-        if doc.has("word/styles.xml"):
-            for style in doc.xml("word/styles.xml").iter(f"{W}style"):
-                name = style.find(f"{W}name")
-                styles[style.get(f"{W}styleId")] = (name.get(f"{W}val") if name is not None else "") or ""
-        comments_xml = doc.xml("word/comments.xml")
-        parents = {}
-        if doc.has("word/commentsExtended.xml"):
-            for ex in doc.xml("word/commentsExtended.xml").iter(f"{W15}commentEx"):
-                if ex.get(f"{W15}paraIdParent"):
-                    parents[ex.get(f"{W15}paraId")] = ex.get(f"{W15}paraIdParent")
-        ranges = _comment_ranges(doc.xml("word/document.xml"), styles)
-    by_id, para_to_id = {}, {}
-    for c in comments_xml.iter(f"{W}comment"):
-        cid = c.get(f"{W}id")
-        paragraphs = c.findall(f".//{W}p")
-        for p in paragraphs:
-            para_to_id[p.get(f"{W14}paraId")] = cid
-        by_id[cid] = c
-    out = []
-    for cid, c in by_id.items():
-        paragraphs = c.findall(f".//{W}p")
-        last_para = paragraphs[-1].get(f"{W14}paraId") if paragraphs else None
-        parent = para_to_id.get(parents.get(last_para, ""), "")
-        heading, order, position, commented = ranges.get(cid, ranges.get(parent, (NO_HEADING, -1, 10 ** 9, "")))
-        out.append(Comment(path.name, municipality, heading, order, position, commented.strip(),
-                           "\n".join(_text_of(p) for p in paragraphs).strip(), c.get(f"{W}author", ""),
-                           (c.get(f"{W}date") or "")[:10], reply_to=parent))
-    # A reply is shown under its parent: give it the parent's place, just after it.
-    ids = {cid: i for i, cid in enumerate(by_id)}
-    for comment in out:
-        if comment.reply_to and comment.reply_to in by_id:
-            parent = out[ids[comment.reply_to]]
-            comment.heading, comment.heading_order, comment.position = \
-                parent.heading, parent.heading_order, parent.position
-            comment.commented = parent.commented
-            comment.reply_to = parent.text[:60]
-    return municipality, out
+        named = municipalities_named(municipalities, path.stem, " ".join(properties))
+        document = doc.xml(doc.main)
+        styles = _style_names(doc)
+        comments_part = doc.related("comments")
+        comments = doc.xml(comments_part) if comments_part else None
+        extended_part = doc.related("commentsExtended")
+        extended = doc.xml(extended_part) if extended_part else None
+        digest = hashlib.sha256(doc.read(doc.main) + (doc.read(comments_part) if comments_part else b"")).hexdigest()
+    result = ReadFile(path.name, named, digest)
+    municipality = ", ".join(named) or UNKNOWN
+    walk = _walk_document(document, styles)
+    result.remarks += _comment_remarks(comments, extended, walk, path.name, municipality)
+    result.remarks += [Remark(kind, path.name, municipality, author, date, place, text, content, position=pos * 1000)
+                       for kind, author, date, place, text, content, pos in walk.changes]
+    return result
 
 
-def _comment_ranges(document, styles: dict[str, str]) -> dict[str, tuple[str, int, int, str]]:
-    """Return comment id → (heading, heading order, position, commented text), in one pass."""
-    heading, order = NO_HEADING, -1
+def _style_names(doc: SafeDocx) -> dict[str, tuple[str, int | None]]:
+    """style id → (name, outline level) from the package's styles part."""
+    part = doc.related("styles")
+    out: dict[str, tuple[str, int | None]] = {}
+    if not part:
+        return out
+    for style in doc.xml(part).iter(f"{W}style"):
+        name = style.find(f"{W}name")
+        level = style.find(f"{W}pPr/{W}outlineLvl")
+        out[style.get(f"{W}styleId")] = ((name.get(f"{W}val") if name is not None else "") or "",
+                                         int(level.get(f"{W}val")) if level is not None else None)
+    return out
+
+
+def _heading_level(paragraph, styles: dict) -> int | None:
+    """0 for a chapter heading (Heading 1), 1.. for lower headings, None for other paragraphs."""
+    outline = paragraph.find(f"{W}pPr/{W}outlineLvl")
+    if outline is not None:
+        return int(outline.get(f"{W}val"))
+    style = paragraph.find(f"{W}pPr/{W}pStyle")
+    if style is None:
+        return None
+    name, level = styles.get(style.get(f"{W}val"), (style.get(f"{W}val"), None))
+    if level is not None and level < 9:
+        return level
+    match = re.fullmatch(r"(?:heading|rubrik)\s*(\d)", name.strip().casefold())
+    return int(match.group(1)) - 1 if match else None
+
+
+@dataclass
+class _Walk:
+    ranges: dict = field(default_factory=dict)    # comment id → (place, text, position)
+    anchors: dict = field(default_factory=dict)   # comment id → (paragraph number, text): what it is on
+    changes: list = field(default_factory=list)   # (kind, author, date, place, text, content, position)
+
+
+def _walk_document(document, styles: dict) -> _Walk:
+    """Walk the body once: headings, tables, comment ranges and tracked changes, with their places."""
+    walk = _Walk()
+    state = {"chapter": NO_CHAPTER, "heading": "", "chapters": 0, "headings": 0}
     open_ranges: dict[str, list[str]] = {}
-    found: dict[str, list] = {}
     position = 0
-    for element in document.iter():
-        tag = element.tag
-        if tag == f"{W}p":
-            style = element.find(f"{W}pPr/{W}pStyle")
-            name = styles.get(style.get(f"{W}val"), style.get(f"{W}val")) if style is not None else ""
-            outline = element.find(f"{W}pPr/{W}outlineLvl")
-            if name and (name.lower().startswith("heading") or name.lower().startswith("rubrik")) \
-                    or outline is not None:
-                text = _text_of(element).strip()
-                if text:
-                    heading, order = text, order + 1
-            for parts in open_ranges.values():
-                parts.append(" ")
-        elif tag == f"{W}commentRangeStart":
-            cid = element.get(f"{W}id")
-            open_ranges[cid] = []
-            found[cid] = [heading, order, position, open_ranges[cid]]
-        elif tag == f"{W}commentRangeEnd":
-            open_ranges.pop(element.get(f"{W}id"), None)
-        elif tag == f"{W}commentReference":
-            cid = element.get(f"{W}id")
-            found.setdefault(cid, [heading, order, position, []])
-        elif tag == f"{W}t" and element.text:
-            for parts in open_ranges.values():
-                parts.append(plain(element.text))
-        position += 1
-    return {cid: (h, o, p, re.sub(r"\s+", " ", "".join(parts))) for cid, (h, o, p, parts) in found.items()}
+    paragraphs = 0
+    starts: dict[str, int] = {}
+
+    def place(row=None, row_label="") -> Place:
+        return Place(state["chapter"], state["heading"], row, row_label,
+                     (state["chapters"], state["headings"], position))
+
+    def visit(element, row=None, row_label="") -> None:
+        nonlocal position
+        for child in element:
+            tag = child.tag
+            if tag == f"{W}tbl":
+                rows = child.findall(f"{W}tr")
+                for r, tr in enumerate(rows):
+                    header = r == 0 and (tr.find(f"{W}trPr/{W}tblHeader") is not None or len(rows) > 1)
+                    first = tr.find(f"{W}tc")
+                    label = _text(first).strip() if first is not None else ""
+                    visit(tr, None if header else r, label)
+            elif tag == f"{W}p":
+                level = _heading_level(child, styles)
+                text = _text(child).strip()
+                if level is not None and text and row is None:
+                    if level == 0:
+                        state.update(chapter=text, heading="", chapters=state["chapters"] + 1)
+                    else:
+                        state.update(heading=text)
+                    state["headings"] += 1
+                _paragraph(child, place(row, row_label), row, row_label)
+                for parts in open_ranges.values():
+                    parts.append(" ")
+            elif tag in (f"{W}tr", f"{W}tc", f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}body"):
+                visit(child, row, row_label)
+            position += 1
+
+    def _paragraph(paragraph, where: Place, row, row_label) -> None:
+        nonlocal position, paragraphs
+        paragraphs += 1
+        pending: list = []  # (kind, author, date, text) of this paragraph, in order
+        for node in paragraph.iter():
+            tag = node.tag
+            position += 1
+            if tag == f"{W}commentRangeStart":
+                cid = node.get(f"{W}id")
+                open_ranges[cid] = []
+                starts[cid] = paragraphs
+                walk.ranges.setdefault(cid, (place(row, row_label), open_ranges[cid], position))
+            elif tag == f"{W}commentRangeEnd":
+                open_ranges.pop(node.get(f"{W}id"), None)
+            elif tag == f"{W}commentReference":
+                walk.ranges.setdefault(node.get(f"{W}id"), (place(row, row_label), [], position))
+            elif tag in (f"{W}t", f"{W}delText") and node.text:
+                for parts in open_ranges.values():
+                    parts.append(plain(node.text))
+            elif tag in (f"{W}ins", f"{W}del", f"{W}moveFrom", f"{W}moveTo"):
+                kind = {"ins": "infogat", "del": "borttaget", "moveFrom": "flyttat härifrån",
+                        "moveTo": "flyttat hit"}[tag[len(W):]]
+                text = _text(node)
+                if text.strip():
+                    pending.append((kind, node.get(f"{W}author", ""), (node.get(f"{W}date") or "")[:10], text))
+            elif tag in (f"{W}rPrChange", f"{W}pPrChange") and not pending:
+                pending.append(("formatändring", node.get(f"{W}author", ""), (node.get(f"{W}date") or "")[:10], ""))
+        text = _text(paragraph, draft=True)
+        for kind, author, date, content in _merge_changes(pending):
+            walk.changes.append((kind, author, date, where, text.strip(), content, position))
+
+    visit(document.find(f"{W}body") if document.find(f"{W}body") is not None else document)
+    walk.ranges = {cid: (p, re.sub(r"\s+", " ", "".join(parts)).strip(), pos)
+                   for cid, (p, parts, pos) in walk.ranges.items()}
+    walk.anchors = {cid: (starts.get(cid), text) for cid, (_, text, _) in walk.ranges.items()}
+    return walk
 
 
-def compile_comments(paths: list[Path], municipalities: list[str]) -> Compilation:
-    """Return every comment of the readable files, in section and document order."""
-    result = Compilation()
-    for path in paths:
+def _merge_changes(pending: list) -> list[tuple[str, str, str, str]]:
+    """Join a paragraph's adjacent insertions and deletions by one author into one change each."""
+    merged: list[list] = []
+    for kind, author, date, text in pending:
+        last = merged[-1] if merged else None
+        if last and last[1] == author and last[0] == kind:
+            last[3] += text
+        else:
+            merged.append([kind, author, date, text])
+    out = []
+    i = 0
+    while i < len(merged):
+        kind, author, date, text = merged[i]
+        if kind == "borttaget" and i + 1 < len(merged) and merged[i + 1][0] == "infogat" and merged[i + 1][1] == author:
+            out.append(("ändrat", author, date, f"'{text.strip()}' → '{merged[i + 1][3].strip()}'"))
+            i += 2
+            continue
+        label = {"infogat": "infogat", "borttaget": "borttaget"}.get(kind, kind)
+        out.append((kind, author, date, f"{label}: '{text.strip()}'" if text.strip() else label))
+        i += 1
+    return out
+
+
+def _comment_remarks(comments, extended, walk: _Walk, file: str, municipality: str) -> list[Remark]:
+    """Every comment, with its replies under it in time order, and whether it is resolved."""
+    if comments is None:
+        return []
+    items = []
+    seen_ids: dict[str, int] = {}
+    for order, c in enumerate(comments.findall(f"{W}comment")):
+        cid = c.get(f"{W}id")
+        seen_ids[cid] = seen_ids.get(cid, 0) + 1
+        paragraphs = c.findall(f".//{W}p")
+        items.append({"id": cid, "order": order, "author": c.get(f"{W}author", ""),
+                      "date": c.get(f"{W}date") or "", "text": "\n".join(_text(p) for p in paragraphs).strip(),
+                      "para": paragraphs[-1].get(f"{W14}paraId") if paragraphs else None,
+                      "duplicate": seen_ids[cid] > 1})
+    parents, done = {}, {}
+    if extended is not None:
+        for ex in extended.iter(f"{W15}commentEx"):
+            done[ex.get(f"{W15}paraId")] = ex.get(f"{W15}done") in ("1", "true")
+            if ex.get(f"{W15}paraIdParent"):
+                parents[ex.get(f"{W15}paraId")] = ex.get(f"{W15}paraIdParent")
+    by_para = {item["para"]: item for item in items if item["para"]}
+    for item in items:
+        parent = by_para.get(parents.get(item["para"])) if item["para"] else None
+        item["parent"] = parent
+        item["resolved"] = done.get(item["para"], False)
+    # LibreOffice and Google Docs write a reply as a comment on the same text, without a link:
+    # comments that share one anchor form a thread, the earliest first.
+    anchors: dict[tuple, list] = {}
+    for item in items:
+        if item["parent"] is None and item["id"] in walk.anchors and extended is None:
+            anchors.setdefault(walk.anchors[item["id"]], []).append(item)
+    for group in anchors.values():
+        group.sort(key=lambda i: (i["date"], i["order"]))
+        for reply in group[1:]:
+            reply["parent"] = group[0]
+    remarks = []
+    for item in items:
+        root = item
+        while root["parent"] is not None and root["parent"] is not root:
+            root = root["parent"]
+            if root is item:
+                break
+        place, text, position = walk.ranges.get(root["id"], (Place(), "", 10 ** 9))
+        kind = "svar" if item["parent"] is not None else "kommentar"
+        content = item["text"]
+        if item["duplicate"]:
+            content += f" (obs: kommentarens id {item['id']} förekommer flera gånger i filen)"
+        remarks.append(Remark(kind, file, municipality, item["author"], item["date"][:10], place, text, content,
+                              resolved=item["resolved"] or root["resolved"],
+                              thread=root["text"][:60] if kind == "svar" else "",
+                              position=position * 1000 + (0 if kind == "kommentar" else 1)
+                              + (_sortable(item["date"]) if kind == "svar" else 0)))
+    return remarks
+
+
+def _sortable(date: str) -> float:
+    """A reply's date as a small fraction, so that replies sort under their comment in time order."""
+    digits = re.sub(r"\D", "", date)[:14].ljust(14, "0")
+    return int(digits) / 10 ** 15
+
+
+# --- the compilation ---------------------------------------------------------------------------------
+
+def compile_responses(paths: list[Path], municipalities: list[str]) -> Compilation:
+    """Return everything the readable files hold; each unreadable file is listed with its reason."""
+    result = Compilation(municipalities=municipalities)
+    seen: dict[str, str] = {}
+    # A file whose name looks like a copy ("Huddinge (1).docx", "kopia av ...") is read last, so
+    # that of two files with the same content the copy is the one called the duplicate.
+    copy = re.compile(r"\(\d+\)|kopia|copy", re.I)
+    for path in sorted(paths, key=lambda p: bool(copy.search(p.stem))):
         try:
-            municipality, comments = read_comments(path, municipalities)
+            read = read_file(path, municipalities)
         except UnsafeDocument as exc:
             result.refused.append((path.name, str(exc)))
             continue
-        result.files.append((path.name, municipality))
-        result.comments += comments
-    result.comments.sort(key=lambda c: (c.heading_order, c.position, c.file))
+        if not read.municipalities:
+            read.notes.append("nämner ingen av medlemskommunerna i filnamnet eller dokumentegenskaperna")
+        elif len(read.municipalities) > 1:
+            read.notes.append(f"filnamnet nämner flera kommuner ({', '.join(read.municipalities)}); räknas för alla")
+        if read.digest in seen:
+            read.notes.append(f"dubblett: samma innehåll som {seen[read.digest]}; räknas inte två gånger")
+        else:
+            seen[read.digest] = read.name
+        result.files.append(read)
     return result
+
+
+def overview(result: Compilation) -> list[list[str]]:
+    """One row per member municipality (files, comments, changes) and one for files naming none."""
+    rows = []
+    for name in result.municipalities:
+        files = [f for f in result.files if name in f.municipalities and not any("dubblett" in n for n in f.notes)]
+        if files:
+            rows.append([name, ", ".join(f.name for f in files), str(sum(f.comments for f in files)),
+                         str(sum(f.changes for f in files)), "svar"])
+        else:
+            rows.append([name, "", "0", "0", "inget svar"])
+    unknown = [f for f in result.files if not f.municipalities]
+    if unknown:
+        rows.append([UNKNOWN, ", ".join(f.name for f in unknown), str(sum(f.comments for f in unknown)),
+                     str(sum(f.changes for f in unknown)), "ange kommunen i filnamnet"])
+    return rows
+
+
+def safe_cell(value: str) -> str:
+    """Return a CSV cell that a spreadsheet shows as text, never runs as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def write_compilation(result: Compilation, out: Path, reference: Path) -> tuple[Path, Path]:
     """Write the compilation as DOCX (styled like the plan) and as CSV beside it."""
     document = docx.Document(str(reference))
-    section = document.sections[0]  # landscape: six columns need the width
+    section = document.sections[0]  # landscape: the columns need the width
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Cm(29.7), Cm(21.0)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(2))
+    remarks = result.remarks
+    comments = sum(r.kind in ("kommentar", "svar") for r in remarks)
     document.add_heading("Remissammanställning", level=1)
-    document.add_paragraph(f"{len(result.comments)} kommentarer från {len(result.files)} filer.", style="Body Text")
-    _table(document, ["Fil", "Kommun"], [[f, m] for f, m in result.files], [12.85, 12.85])
+    document.add_paragraph(f"{comments} kommentarer och svar och {len(remarks) - comments} ändringar från "
+                           f"{len(result.files)} filer; {len(result.refused)} filer kunde inte läsas.",
+                           style="Body Text")
+    document.add_heading("Översikt", level=2)
+    _table(document, ["Kommun", "Filer", "Kommentarer", "Ändringar", "Status"], overview(result),
+           [3.2, 12.2, 2.6, 2.6, 5.1])
+    document.add_heading("Filer", level=2)
+    _table(document, ["Fil", "Kommun", "Kommentarer", "Ändringar", "Anmärkning"],
+           [[f.name, ", ".join(f.municipalities) or UNKNOWN, str(f.comments), str(f.changes), "; ".join(f.notes)]
+            for f in result.files], [6.5, 3.5, 2.6, 2.6, 10.5])
     if result.refused:
         document.add_heading("Filer som inte kunde läsas", level=2)
         _table(document, ["Fil", "Orsak"], [[f, r] for f, r in result.refused], [8, 17.7])
-    sections: dict[str, list[Comment]] = {}
-    for comment in result.comments:
-        sections.setdefault(comment.heading, []).append(comment)
-    for heading, comments in sections.items():
-        document.add_heading(heading, level=2)
-        _table(document, ["Kommun", "Avsnitt", "Kommenterad text", "Kommentar", "Författare", "Datum"],
-               [[c.municipality, c.heading, c.commented, (f"Svar: {c.text}" if c.reply_to else c.text),
-                 c.author, c.date] for c in comments], [2.6, 3.6, 7.4, 7.1, 2.8, 2.2])
+    chapters: dict[str, list[Remark]] = {}
+    for remark in remarks:
+        chapters.setdefault(remark.place.chapter, []).append(remark)
+    for chapter, items in chapters.items():
+        document.add_heading(chapter, level=2)
+        _table(document, ["Kommun", "Plats", "Text i planen", "Kommentar eller ändring", "Författare", "Datum",
+                          "Status"],
+               # a reply stands under its comment: the place and the plan's text are the comment's
+               [[r.municipality, "" if r.kind == "svar" else r.place.label(), "" if r.kind == "svar" else r.text,
+                 _shown(r), r.author, r.date, "löst" if r.resolved else ""]
+                for r in items], [2.4, 4.0, 6.2, 6.8, 2.6, 2.1, 1.6])
     props = document.core_properties
     props.title, props.author, props.language = "Remissammanställning", "Södertörns kansli", "sv-SE"
     buffer = io.BytesIO()
@@ -206,13 +466,25 @@ def write_compilation(result: Compilation, out: Path, reference: Path) -> tuple[
     text = io.StringIO()
     writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for c in result.comments:
-        writer.writerow([c.municipality, c.heading, c.commented, c.text, c.author, c.date, c.reply_to, c.file])
+    for r in remarks:
+        writer.writerow([safe_cell(v) for v in (r.municipality, r.place.label(), r.kind, r.text, r.content, r.author,
+                                                r.date, "löst" if r.resolved else "", r.thread, r.file)])
     for f, reason in result.refused:
-        writer.writerow(["", "", "", f"Kunde inte läsas: {reason}", "", "", "", f])
+        writer.writerow([safe_cell(v) for v in ("", "", "kunde inte läsas", "", reason, "", "", "", "", f)])
+    for row in overview(result):
+        if row[4] == "inget svar":
+            writer.writerow([row[0], "", "inget svar", "", "", "", "", "", "", ""])
     write_atomic(out, finish_docx(buffer.getvalue()))
     write_atomic(csv_path, text.getvalue().encode("utf-8-sig"))
     return out, csv_path
+
+
+def _shown(remark: Remark) -> str:
+    if remark.kind == "svar":
+        return f"↳ Svar: {remark.content}"
+    if remark.kind == "kommentar":
+        return remark.content
+    return remark.content[:1].upper() + remark.content[1:]
 
 
 def _table(document, header: list[str], rows: list[list[str]], widths_cm: list[float]) -> None:
@@ -236,23 +508,29 @@ def _table(document, header: list[str], rows: list[list[str]], widths_cm: list[f
         column.set(qn("w:w"), str(int(Cm(width).twips)))  # LibreOffice lays out by the grid
 
 
-def run_comments(root: Path, files: list[Path], out: Path) -> tuple[list[str], list[str]]:
-    """Compile the comments of `files` into `out` (.docx) and `out` .csv.
+def run_comments(root: Path, files: list[Path], out: Path) -> tuple[list[str], list[str], int]:
+    """Compile the responses in `files` into `out` (.docx) and `out` .csv.
 
-    Return (warnings about files refused or without a municipality, lines about what was written).
+    Return (warnings about files refused, without a municipality or twice, lines about what was
+    written, exit code: 0, or EXIT_SOME_UNREADABLE when a file could not be read).
     """
     from .load import load_shared_municipalities
     from .markdown import reference_doc
     if out.suffix.lower() != ".docx":
         raise PipelineError(f"{out}: utfilen ska sluta på .docx.")
     names = load_shared_municipalities(root)
-    result = compile_comments(files, names)
+    result = compile_responses(files, names)
     lines = [f"{f}: kunde inte läsas: {reason}" for f, reason in result.refused]
-    lines += [f"{f}: ingen av de åtta kommunerna i filnamnet eller dokumentegenskaperna; listas som "
-              f"'{UNKNOWN}'" for f, m in result.files if m == UNKNOWN]
+    lines += [f"{f.name}: {note}" for f in result.files for note in f.notes]
     if not result.files:
         raise PipelineError("\n".join(lines + ["Ingen fil kunde läsas; ingen sammanställning skrevs."]))
     reference = reference_doc(root / "templates" / "verksamhetsplan.docx", root / "build" / ".cache")
     docx_path, csv_path = write_compilation(result, out, reference)
-    return lines, [f"Skrev {docx_path} ({len(result.comments)} kommentarer från {len(result.files)} filer)",
-                   f"Skrev {csv_path}"]
+    remarks = result.remarks
+    silent = [row[0] for row in overview(result) if row[4] == "inget svar"]
+    written = [f"Skrev {docx_path} ({sum(r.kind in ('kommentar', 'svar') for r in remarks)} kommentarer och svar, "
+               f"{sum(r.kind not in ('kommentar', 'svar') for r in remarks)} ändringar, från {len(result.files)} filer)",
+               f"Skrev {csv_path}"]
+    if silent:
+        written.append(f"Inget svar från: {', '.join(silent)}.")
+    return lines, written, EXIT_SOME_UNREADABLE if result.refused else 0

@@ -92,3 +92,78 @@ def _link_replies(data: bytes, pairs: list[tuple[int, int]]) -> bytes:
             dst.writestr(info, blob)
         dst.writestr("word/commentsExtended.xml", extended)
     return out.getvalue()
+
+
+def rewrite_parts(source: Path, target: Path, change) -> Path:
+    """Write `target`: `source` with its parts passed through change(parts) (a dict name → bytes)."""
+    with zipfile.ZipFile(source) as src:
+        parts = {info.filename: src.read(info.filename) for info in src.infolist()}
+    change(parts)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in parts.items():
+            dst.writestr(name, data)
+    return target
+
+
+def add_tracked_changes(source: Path, target: Path, changes: list[tuple[str, str, str]]) -> Path:
+    """Write `target` with Word tracked changes: [(old text, new text, author)], each in its paragraph.
+
+    The first run that holds `old` is split into the text before, a deletion of `old`, an
+    insertion of `new` (either may be empty) and the text after.
+    """
+    def change(parts):
+        xml = parts["word/document.xml"].decode("utf-8")
+        for number, (old, new, author) in enumerate(changes):
+            match = re.search(r"<w:r>(<w:rPr>(?:(?!</w:rPr>).)*</w:rPr>)?<w:t(?: [^>]*)?>([^<]*?)"
+                              + re.escape(old) + r"([^<]*)</w:t></w:r>", xml)
+            assert match, old
+            rpr = match.group(1) or ""
+            before, after = match.group(2), match.group(3)
+            stamp = f'w:author="{author}" w:date="2024-02-0{number % 9 + 1}T10:00:00Z"'
+            pieces = f'<w:r>{rpr}<w:t xml:space="preserve">{before}</w:t></w:r>'
+            if old:
+                pieces += (f'<w:del w:id="{900 + 2 * number}" {stamp}><w:r>{rpr}<w:delText xml:space="preserve">'
+                           f'{old}</w:delText></w:r></w:del>')
+            if new:
+                pieces += (f'<w:ins w:id="{901 + 2 * number}" {stamp}><w:r>{rpr}<w:t xml:space="preserve">{new}'
+                           f'</w:t></w:r></w:ins>')
+            pieces += f'<w:r>{rpr}<w:t xml:space="preserve">{after}</w:t></w:r>'
+            xml = xml[: match.start()] + pieces + xml[match.end():]
+        parts["word/document.xml"] = xml.encode("utf-8")
+    return rewrite_parts(source, target, change)
+
+
+def resolve_comment(source: Path, target: Path, index: int = 0) -> Path:
+    """Write `target` with comment number `index` marked resolved (w15:done="1"), as Word does."""
+    def change(parts):
+        extended = parts["word/commentsExtended.xml"].decode("utf-8")
+        entries = re.findall(r'<w15:commentEx [^>]*/>', extended)
+        extended = extended.replace(entries[index], entries[index].replace('w15:done="0"', 'w15:done="1"'))
+        parts["word/commentsExtended.xml"] = extended.encode("utf-8")
+    return rewrite_parts(source, target, change)
+
+
+STRICT_MAP = {b"http://schemas.openxmlformats.org/wordprocessingml/2006/main": b"http://purl.oclc.org/ooxml/wordprocessingml/main",
+              b"http://schemas.openxmlformats.org/officeDocument/2006/relationships": b"http://purl.oclc.org/ooxml/officeDocument/relationships"}
+
+
+def as_strict(source: Path, target: Path) -> Path:
+    """Write `target`: `source` in ISO 29500 Strict namespaces and relationship types."""
+    def change(parts):
+        for name, data in list(parts.items()):
+            if name.endswith((".xml", ".rels")) and not name.startswith("[Content_Types]"):
+                for transitional, strict in STRICT_MAP.items():
+                    data = data.replace(transitional, strict)
+                parts[name] = data
+    return rewrite_parts(source, target, change)
+
+
+def with_main_part(source: Path, target: Path, name: str = "word/document2.xml") -> Path:
+    """Write `target` with the main document stored as `name`, as Word Online does."""
+    def change(parts):
+        parts[name] = parts.pop("word/document.xml")
+        rels = parts.pop("word/_rels/document.xml.rels")
+        parts[f"word/_rels/{name.rsplit('/', 1)[1]}.rels"] = rels
+        parts["_rels/.rels"] = parts["_rels/.rels"].replace(b"word/document.xml", name.encode())
+        parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"/word/document.xml", b"/" + name.encode())
+    return rewrite_parts(source, target, change)

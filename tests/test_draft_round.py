@@ -77,46 +77,49 @@ def returned(docx_2024, tmp_path) -> list[Path]:
 def test_comments_are_compiled_with_municipality_and_heading(returned, tmp_path):
     out = tmp_path / "remiss.docx"
     result = run_cli("comments", *map(str, returned), "--out", str(out))
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 2, result.stderr  # written; some files could not be read
     assert "Traceback" not in result.stderr
     for name in ("trasig.docx", "anteckning.docx", "enorm.docx"):
         assert f"{name}: kunde inte läsas" in result.stderr
     assert "för stor för att vara en plan" in result.stderr
-    assert "okand.docx: ingen av de åtta kommunerna" in result.stderr
+    assert "okand.docx: nämner ingen av medlemskommunerna" in result.stderr
     with (tmp_path / "remiss.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle, delimiter=";"))
-    comments = [r for r in rows if r["Kommentar"] and not r["Kommentar"].startswith("Kunde inte läsas")]
-    found = {(r["Kommun"], r["Avsnitt"], r["Kommentar"]) for r in comments}
+    comments = [r for r in rows if r["Typ"] in ("kommentar", "svar")]
+    found = {(r["Kommun"], r["Plats"], r["Kommentar eller ändring"]) for r in comments}
     assert found == {
         ("Tyresö", "1. Om verksamhetsplanen 2024", "Skriv varje år i stället."),
         ("Tyresö", "1. Om verksamhetsplanen 2024", "Instämmer."),
-        ("Tyresö", "Delmål: Heltäckande och god laddinfrastruktur på Södertörn", "Lägg till vätgas."),
-        ("Botkyrka", "Kostnader", "Varför ca?"),
-        ("Botkyrka", "§ 8 Avgift", "Avgiften är inaktuell."),
-        ("Nynäshamn", "3. Kansliets uppdrag", "Bra!"),
-        ("okänd kommun", "Kansliet", "Oklart."),
+        ("Tyresö", "2. Utvecklingsaktiviteter, Delmål: Heltäckande och god laddinfrastruktur på Södertörn, "
+                   "tabellrad 3 (Bevaka frågan om elförsörjnin…)", "Lägg till vätgas."),
+        ("Botkyrka", "6. Budget, Kostnader, tabellrad 1 (Personalkostnader*)", "Varför ca?"),
+        ("Botkyrka", "Bilaga 2 Samarbetskommitténs samarbetsavtal, 2010-08-18, § 8 Avgift", "Avgiften är inaktuell."),
+        ("Nynäshamn", "3. Kansliets uppdrag, tabellrad 4 (Delta i StorSthlms expertgrup…)", "Bra!"),
+        ("okänd kommun", "Bilaga 3 Södertörns utvecklingsprogram 2023-2026, SUP 2040, Kansliet", "Oklart."),
     }
-    reply = next(r for r in comments if r["Kommentar"] == "Instämmer.")
-    assert reply["Svar på"] == "Skriv varje år i stället." and reply["Författare"] == "Kansliet"
-    table_cell = next(r for r in comments if r["Kommentar"] == "Bra!")
-    assert table_cell["Kommenterad text"] == "Delta i StorSthlms expertgrupp kopplat till infrastrukturfrågor"
-    # document order: chapter 1 before chapter 2 before the budget before the appendices
-    order = [r["Avsnitt"] for r in comments]
-    assert order.index("1. Om verksamhetsplanen 2024") < order.index("Kostnader") < order.index("§ 8 Avgift")
-    assert len([r for r in rows if r["Kommentar"].startswith("Kunde inte läsas")]) == 3
+    reply = next(r for r in comments if r["Kommentar eller ändring"] == "Instämmer.")
+    assert reply["Typ"] == "svar" and reply["Tråd"] == "Skriv varje år i stället." and reply["Författare"] == "Kansliet"
+    table_cell = next(r for r in comments if r["Kommentar eller ändring"] == "Bra!")
+    assert table_cell["Text i planen"] == "Delta i StorSthlms expertgrupp kopplat till infrastrukturfrågor"
+    # the plan's order: chapter 1 before chapter 2 before the budget before the appendices
+    order = [r["Plats"] for r in comments]
+    assert order.index("1. Om verksamhetsplanen 2024") < order.index("6. Budget, Kostnader, tabellrad 1 (Personalkostnader*)") \
+        < order.index("Bilaga 2 Samarbetskommitténs samarbetsavtal, 2010-08-18, § 8 Avgift")
+    assert len([r for r in rows if r["Typ"] == "kunde inte läsas"]) == 3
 
     document = docx.Document(str(out))
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
-    assert headings[0] == "Filer som inte kunde läsas"
-    assert headings[1:] == ["1. Om verksamhetsplanen 2024", "Delmål: Heltäckande och god laddinfrastruktur på Södertörn",
-                            "3. Kansliets uppdrag", "Kostnader", "§ 8 Avgift", "Kansliet"]
+    assert headings[:3] == ["Översikt", "Filer", "Filer som inte kunde läsas"]
+    assert headings[3:] == ["1. Om verksamhetsplanen 2024", "2. Utvecklingsaktiviteter", "3. Kansliets uppdrag",
+                            "6. Budget", "Bilaga 2 Samarbetskommitténs samarbetsavtal, 2010-08-18",
+                            "Bilaga 3 Södertörns utvecklingsprogram 2023-2026, SUP 2040"]
     for table in document.tables:
         assert table.rows[0]._tr.find(
             "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}trPr/"
             "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblHeader") is not None
-    assert [c.text for c in document.tables[2].rows[0].cells] == [
-        "Kommun", "Avsnitt", "Kommenterad text", "Kommentar", "Författare", "Datum"]
-    first = [c.text for c in document.tables[2].rows[1].cells]
+    assert [c.text for c in document.tables[3].rows[0].cells] == [
+        "Kommun", "Plats", "Text i planen", "Kommentar eller ändring", "Författare", "Datum", "Status"]
+    first = [c.text for c in document.tables[3].rows[1].cells]
     assert first[:2] == ["Tyresö", "1. Om verksamhetsplanen 2024"] and first[3] == "Skriv varje år i stället."
 
 
