@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installerad
 SYSTEM := $(VENV)/.systempaket
 
-.PHONY: test check-% plan-% docx-% lint-templates system-deps bench clean
+.PHONY: test check-% plan-% docx-% lint-templates system-deps bench compare-engines clean
 
 # Only the dependencies listed in pyproject.toml are installed; the pipeline runs from this folder
 # (python -m pipeline; pytest via pythonpath). An editable install of the project itself would add
@@ -47,6 +47,11 @@ test: $(STAMP)
 
 bench: $(STAMP) system-deps
 	@$(PY) tools/bench.py
+
+# Measures the comparison engines on the same edits (docs/jämförelse.md); installs WmlComparer for it.
+compare-engines: $(STAMP) system-deps
+	@$(PY) -m pip install --quiet --disable-pip-version-check 'python-redlines[ooxmlpowertools]>=2,<3'
+	@$(PY) tools/compare_engines.py
 
 clean:
 	rm -rf build

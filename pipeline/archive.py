@@ -1,8 +1,20 @@
 """Archive: the decided plan's PDF/A with metadata and checksums, never overwritten.
 
-`archive YEAR` writes archive/YEAR/ (PDF named with year and decision date, metadata.json,
-SHA256SUMS) for a `beslutad` plan only. A second run refuses unless the PDF is identical.
-`verify-archive` recomputes every checksum and names each file that changed or is missing.
+`archive YEAR` writes archive/YEAR/ for a `beslutad` plan only:
+- the PDF, named with year and decision date;
+- metadata.json: title, body, year, decision date, the PDF's name and SHA-256, the git revision of
+  the sources, and the SHA-256 of every source file and template the plan was built from;
+- SHA256SUMS: the checksums of the PDF and of metadata.json (`sha256sum -c` reads it).
+
+What the archive promises is its content: exactly these three files, each as written. The files
+are written read-only, but a read-only bit is not part of the promise (git and most copies do
+not keep it), so it is not checked.
+
+`verify-archive` checks every year folder for every kind of damage: a changed, missing or extra
+file, a missing or unreadable SHA256SUMS, a metadata.json that is not valid or disagrees with the
+PDF or the folder, and (in a git checkout) archived files changed since they were committed.
+A second `archive YEAR` first verifies the year's folder, so that it tells a damaged archive
+(restore it) apart from a plan whose sources changed after the decision (name the files).
 """
 
 from __future__ import annotations
@@ -10,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -19,6 +32,7 @@ from .errors import PipelineError
 
 SUMS = "SHA256SUMS"
 METADATA = "metadata.json"
+_SUM_LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")
 
 
 def sha256(data: bytes) -> str:
@@ -39,6 +53,17 @@ def source_revision(root: Path) -> str:
         return "okänd (git saknas)"
 
 
+def source_files(root: Path, year: int | str) -> dict[str, str]:
+    """SHA-256 of every file the plan of `year` is made from: its sources, the shared data, the templates."""
+    out = {}
+    for folder in (root / "sources" / str(year), root / "sources" / "gemensamt", root / "templates"):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            out[path.relative_to(root).as_posix()] = sha256(path.read_bytes())
+    return out
+
+
+# --- archiving ----------------------------------------------------------------------------------
+
 def archive(root: Path, year: int | str, soffice_url: str | None = None) -> list[str]:
     """Build and archive the decided plan of `year`; return Swedish report lines."""
     from .build import build_outputs, check
@@ -47,17 +72,18 @@ def archive(root: Path, year: int | str, soffice_url: str | None = None) -> list
     if plan.status != "beslutad":
         raise PipelineError(f"Planen för {year} är ett utkast (version {plan.version}); bara en beslutad plan "
                             f"arkiveras. Sätt 'status: beslutad' och 'beslutsdatum' i sources/{year}/plan.yaml.")
-    _, pdf = build_outputs(root, sources, soffice_url=soffice_url)
     folder = root / "archive" / str(year)
+    if folder.exists():
+        damage = verify_year(root, folder)
+        if damage:
+            raise PipelineError("\n".join([f"archive/{year} är skadat; det är arkivet som har ändrats, inte planen:", *damage,
+                                 "Arkivet skrivs aldrig om. Återställ mappen från säkerhetskopian eller git "
+                                 f"(git checkout -- archive/{year}) och kör verify-archive."]))
+    _, pdf = build_outputs(root, sources, soffice_url=soffice_url)
     name = f"verksamhetsplan-{year}-beslutad-{plan.decided_on.isoformat()}.pdf"
     digest = sha256(pdf)
     if folder.exists():
-        existing = folder / name
-        if existing.is_file() and sha256(existing.read_bytes()) == digest:
-            return [f"archive/{year} finns redan och skrivs inte över; den arkiverade PDF:en är identisk med "
-                    f"den som byggs nu (SHA-256 {digest[:12]}…), så inget behöver göras."]
-        raise PipelineError(f"archive/{year} finns redan med ett annat innehåll; ett arkiverat dokument skrivs "
-                            f"aldrig över. Kontrollera ändringarna i källfilerna sedan beslutet.")
+        return _already_archived(root, year, folder, digest)
     metadata = {
         "titel": plan.title,
         "organ": plan.organisation,
@@ -66,6 +92,7 @@ def archive(root: Path, year: int | str, soffice_url: str | None = None) -> list
         "fil": name,
         "sha256": digest,
         "källversion": source_revision(root),
+        "källfiler": source_files(root, year),
         "format": "PDF/A-2b, PDF/UA-1, språk sv-SE",
     }
     meta_bytes = (json.dumps(metadata, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -84,26 +111,166 @@ def archive(root: Path, year: int | str, soffice_url: str | None = None) -> list
     return [f"Arkiverade {plan.title} i archive/{year}/{name}", f"SHA-256: {digest}"]
 
 
+def _already_archived(root: Path, year: int | str, folder: Path, digest: str) -> list[str]:
+    """The archive of `year` is intact: say whether the plan built now is the one archived, and if not, why."""
+    metadata = json.loads((folder / METADATA).read_text(encoding="utf-8"))
+    if metadata.get("sha256") == digest:
+        return [f"archive/{year} finns redan och skrivs inte över; den arkiverade PDF:en är identisk med "
+                f"den som byggs nu (SHA-256 {digest[:12]}…), så inget behöver göras."]
+    recorded = metadata.get("källfiler")
+    revision = str(metadata.get("källversion", "")).split(" ")[0]
+    see = (f" Se vad som har ändrats i innehållet: python -m pipeline changes {year} --from {revision}"
+           if re.fullmatch(r"[0-9a-f]{40}", revision) else "")
+    if not isinstance(recorded, dict):
+        raise PipelineError(f"archive/{year} är oskadat, men planen som byggs nu skiljer sig från den arkiverade "
+                            f"(arkivet från före källfilernas kontrollsummor kan inte säga vilka filer som "
+                            f"ändrats). Ett arkiverat dokument skrivs aldrig över.{see}")
+    current = source_files(root, year)
+    changed = sorted(p for p in recorded.keys() & current.keys() if recorded[p] != current[p])
+    added = sorted(current.keys() - recorded.keys())
+    removed = sorted(recorded.keys() - current.keys())
+    described = ([f"{p}: ändrad" for p in changed] + [f"{p}: ny" for p in added]
+                 + [f"{p}: borttagen" for p in removed])
+    content = [d for d in described if d.startswith("sources/")]
+    if content:
+        raise PipelineError("\n".join([f"archive/{year} är oskadat, men planens källfiler har ändrats sedan beslutet:",
+                             *(f"  {d}" for d in content),
+                             f"Ett arkiverat dokument skrivs aldrig över. Ett nytt beslut är en ny plan; ångra "
+                             f"ändringarna om de inte var meningen.{see}"]))
+    if described:
+        return [f"archive/{year} är oskadat och planens innehåll är detsamma som vid beslutet; bara mallen har "
+                f"ändrats ({', '.join(described)}), så PDF:en ser annorlunda ut. Det arkiverade dokumentet gäller "
+                f"och skrivs inte över."]
+    return [f"archive/{year} är oskadat och källfilerna är desamma som vid beslutet, men PDF:en blir inte "
+            f"byte för byte densamma: programmet eller LibreOffice har uppdaterats sedan arkiveringen. Det "
+            f"arkiverade dokumentet gäller och skrivs inte över."]
+
+
+# --- verifying ---------------------------------------------------------------------------------------
+
 def verify_archive(root: Path) -> list[str]:
-    """Check every archived file against its SHA256SUMS; raise naming each one that changed."""
+    """Check every archived year for every kind of damage; raise naming each problem."""
     base = root / "archive"
-    sums_files = sorted(base.glob(f"*/{SUMS}")) if base.is_dir() else []
-    if not sums_files:
+    if not base.is_dir() or not any(base.iterdir()):
         return ["Arkivet är tomt: det finns inget att kontrollera."]
-    bad, good = [], 0
-    for sums in sums_files:
-        for line in sums.read_text(encoding="utf-8").splitlines():
+    problems: list[str] = []
+    years = 0
+    files = 0
+    for entry in sorted(base.iterdir()):
+        shown = f"archive/{entry.name}"
+        if entry.name.startswith(".") and entry.is_dir() and re.fullmatch(r"\.\d{4}-.+", entry.name):
+            problems.append(f"{shown}: en arkivering som avbröts; ta bort mappen (den är inte en del av arkivet).")
+        elif not entry.is_dir():
+            problems.append(f"{shown}: en fil som inte hör till arkivet (arkivet har bara en mapp per år).")
+        elif not re.fullmatch(r"\d{4}", entry.name):
+            problems.append(f"{shown}: en mapp som inte hör till arkivet (arkivet har bara en mapp per år, "
+                            f"t.ex. archive/2024).")
+        else:
+            years += 1
+            found = verify_year(root, entry)
+            problems += found
+            if not found:
+                files += sum(1 for _ in entry.iterdir())
+    problems += _changed_since_commit(root)
+    if problems:
+        raise PipelineError("\n".join(problems + [f"{len(problems)} fel i arkivet. Återställ det som har ändrats "
+                                                  f"från säkerhetskopian eller git; ett arkiverat dokument ändras "
+                                                  f"aldrig."]))
+    return [f"Arkivet är oförändrat: {files} filer i {years} årgångar stämmer med sina kontrollsummor och "
+            f"metadata."]
+
+
+def verify_year(root: Path, folder: Path) -> list[str]:
+    """Every problem of one archived year folder (empty when it is intact)."""
+    shown = f"archive/{folder.name}"
+    problems: list[str] = []
+    sums_path = folder / SUMS
+    listed: dict[str, str] = {}
+    if not sums_path.is_file():
+        problems.append(f"{shown}/{SUMS}: filen saknas; utan den kan inget i årgången kontrolleras.")
+    else:
+        try:
+            lines = sums_path.read_bytes().decode("utf-8").splitlines()
+        except UnicodeDecodeError:
+            problems.append(f"{shown}/{SUMS}: filen är skadad (inte läsbar text).")
+            lines = []
+        except OSError as exc:
+            problems.append(f"{shown}/{SUMS}: filen kan inte läsas ({exc.strerror}).")
+            lines = []
+        for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
-            expected, _, filename = line.partition("  ")
-            path = sums.parent / filename
-            shown = path.relative_to(root)
-            if not path.is_file():
-                bad.append(f"{shown}: filen saknas.")
-            elif sha256(path.read_bytes()) != expected:
-                bad.append(f"{shown}: innehållet har ändrats (kontrollsumman stämmer inte).")
-            else:
-                good += 1
-    if bad:
-        raise PipelineError("\n".join(bad + [f"{len(bad)} fel i arkivet; {good} filer är oförändrade."]))
-    return [f"Arkivet är oförändrat: {good} filer i {len(sums_files)} årgångar stämmer med sina kontrollsummor."]
+            match = _SUM_LINE.fullmatch(line.rstrip("\r"))
+            if not match or "/" in match.group(2) or match.group(2) in (".", ".."):
+                problems.append(f"{shown}/{SUMS}, rad {number}: raden är skadad (väntade 'kontrollsumma  filnamn').")
+                continue
+            listed[match.group(2)] = match.group(1)
+        if not listed and not problems:
+            problems.append(f"{shown}/{SUMS}: filen är tom.")
+    actual = {}
+    for name, expected in listed.items():
+        path = folder / name
+        if not path.is_file():
+            problems.append(f"{shown}/{name}: filen saknas.")
+            continue
+        actual[name] = sha256(path.read_bytes())
+        if actual[name] != expected:
+            problems.append(f"{shown}/{name}: innehållet har ändrats (kontrollsumman stämmer inte).")
+    for extra in sorted(p.name for p in folder.iterdir() if p.name != SUMS and p.name not in listed):
+        problems.append(f"{shown}/{extra}: en fil som inte hör till arkivet (den står inte i {SUMS}).")
+    if listed and METADATA not in listed:
+        problems.append(f"{shown}/{SUMS}: {METADATA} står inte i filen.")
+    meta_path = folder / METADATA
+    if meta_path.is_file():
+        problems += _metadata_problems(folder, meta_path, listed, actual)
+    elif METADATA not in listed:
+        problems.append(f"{shown}/{METADATA}: filen saknas.")
+    return problems
+
+
+def _metadata_problems(folder: Path, meta_path: Path, listed: dict, actual: dict) -> list[str]:
+    shown = f"archive/{folder.name}/{METADATA}"
+    try:
+        metadata = json.loads(meta_path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return [f"{shown}: filen är skadad (inte giltig JSON)."]
+    if not isinstance(metadata, dict):
+        return [f"{shown}: filen är skadad (väntade ett JSON-objekt)."]
+    problems = []
+    name, digest = metadata.get("fil"), metadata.get("sha256")
+    if not isinstance(name, str) or not name:
+        problems.append(f"{shown}: uppgiften 'fil' saknas.")
+    elif name not in listed:
+        problems.append(f"{shown}: filen {name} som metadata beskriver står inte i {SUMS}.")
+    elif name in actual and digest != actual[name]:
+        problems.append(f"{shown}: kontrollsumman för {name} stämmer inte med filen (metadata och PDF "
+                        f"hör inte ihop).")
+    pdfs = [n for n in listed if n != METADATA]
+    if isinstance(name, str) and pdfs and pdfs != [name]:
+        others = ", ".join(n for n in pdfs if n != name)
+        if others:
+            problems.append(f"{shown}: {SUMS} nämner fler filer än den arkiverade PDF:en ({others}).")
+    if str(metadata.get("år", folder.name)) != folder.name:
+        problems.append(f"{shown}: året {metadata.get('år')} stämmer inte med mappen {folder.name}.")
+    decided = metadata.get("beslutsdatum")
+    if isinstance(name, str) and isinstance(decided, str) and decided not in name:
+        problems.append(f"{shown}: beslutsdatumet {decided} stämmer inte med filnamnet {name}.")
+    return problems
+
+
+def _changed_since_commit(root: Path) -> list[str]:
+    """Archived files that git has, changed or deleted in the work tree (empty outside git)."""
+    try:
+        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "-z", "--", "archive"],
+                                capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    if status.returncode != 0:
+        return []
+    problems = []
+    for entry in status.stdout.decode("utf-8", "replace").split("\0"):
+        if len(entry) > 3 and entry[:2].strip() and not entry.startswith("??"):
+            code, path = entry[:2], entry[3:]
+            what = "borttagen" if "D" in code else "ändrad"
+            problems.append(f"{path}: {what} sedan den checkades in i git (git diff -- {path} visar hur).")
+    return problems

@@ -75,7 +75,20 @@ def main(argv: list[str] | None = None) -> int:
     compare.add_argument("old", type=Path, metavar="GAMMAL.docx")
     compare.add_argument("new", type=Path, metavar="NY.docx")
     compare.add_argument("--out", type=Path, required=True, metavar="UT.docx")
+    compare.add_argument("--författare", dest="author", default=None, metavar="NAMN",
+                         help="vem ändringarna står på (standard: Södertörns kansli)")
+    compare.add_argument("--motor", dest="engine", default=None, choices=["docxodus", "wmlcomparer", "libreoffice"],
+                         help="jämförelsemotor (standard: docxodus; se docs/jämförelse.md)")
     compare.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
+
+    changes = commands.add_parser("changes", help="vad som har ändrats i planens innehåll mellan två versioner "
+                                  "av källfilerna (till missivet)")
+    changes.add_argument("year", metavar="ÅR")
+    changes.add_argument("--from", dest="old", required=True, metavar="VERSION",
+                         help="den tidigare versionen: en version i git (commit, tagg, HEAD~1) eller en mapp")
+    changes.add_argument("--to", dest="new", default=None, metavar="VERSION",
+                         help="den senare versionen (standard: arbetskopian)")
+    changes.add_argument("--out", type=Path, default=None, metavar="UT.md", help="skriv också listan till en fil")
 
     arch = commands.add_parser("archive", help="arkivera den beslutade planen (PDF/A med kontrollsummor)")
     arch.add_argument("year", metavar="ÅR")
@@ -112,8 +125,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(line)
             return code
         elif args.command == "compare":
-            from .compare import run_compare
-            print(run_compare(args.old, args.new, args.out, soffice_url=args.soffice_url))
+            from .compare import DEFAULT_AUTHOR, DEFAULT_ENGINE, run_compare
+            for line in run_compare(args.old, args.new, args.out, engine=args.engine or DEFAULT_ENGINE,
+                                    author=args.author or DEFAULT_AUTHOR, soffice_url=args.soffice_url):
+                print(line)
+        elif args.command == "changes":
+            from .changes import run_changes
+            for line in run_changes(root, args.year, args.old, args.new, args.out):
+                print(line)
         elif args.command == "archive":
             from .archive import archive
             for line in archive(root, args.year, soffice_url=args.soffice_url):

@@ -27,42 +27,18 @@ from docx.oxml.ns import qn
 from docx.shared import Cm
 
 from .errors import PipelineError
-from .formatting import plain
 from .package import finish_docx
 from .safezip import SafeDocx, UnsafeDocument
+from .revisions import Place, Walk, style_names, text_of, walk_document
 from .writer import write_atomic
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
 W15 = "{http://schemas.microsoft.com/office/word/2012/wordml}"
 UNKNOWN = "okänd kommun"
-NO_CHAPTER = "(före första kapitlet)"
 COLUMNS = ["Kommun", "Plats", "Typ", "Text i planen", "Kommentar eller ändring", "Författare", "Datum", "Status",
            "Tråd", "Fil"]
 EXIT_SOME_UNREADABLE = 2  # the compilation was written, but at least one file could not be read
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where in the plan a remark sits."""
-
-    chapter: str = NO_CHAPTER       # the Heading 1 text: "1. Om verksamhetsplanen 2024", "Bilaga 1 ..."
-    heading: str = ""               # the nearest lower heading, if any
-    row: int | None = None          # table row (after the header row) when in a table
-    row_label: str = ""             # the row's first cell ("6" in Bilaga 1)
-    order: tuple = ()               # (chapter index, heading index, position) for sorting
-
-    def label(self) -> str:
-        parts = [self.chapter]
-        if self.heading and self.heading != self.chapter:
-            parts.append(self.heading)
-        if self.row is not None:
-            if re.fullmatch(r"\d{1,3}", self.row_label):  # a numbered table such as Bilaga 1
-                parts.append(f"tabellrad {self.row_label}")
-            else:
-                first = self.row_label if len(self.row_label) <= 30 else self.row_label[:29].rstrip() + "…"
-                parts.append(f"tabellrad {self.row} ({first})" if first else f"tabellrad {self.row}")
-        return ", ".join(parts)
 
 
 @dataclass
@@ -128,27 +104,6 @@ def municipalities_named(names: list[str], *candidates: str) -> list[str]:
     return []
 
 
-def _text(element, draft: bool = False) -> str:
-    """The element's text; with `draft`, as the draft had it (without tracked insertions)."""
-    parts: list[str] = []
-    skipped = {f"{W}ins", f"{W}moveTo"} if draft else set()
-
-    def collect(node) -> None:
-        if node.tag in skipped:
-            return
-        if node.tag in (f"{W}t", f"{W}delText"):
-            parts.append(node.text or "")
-        elif node.tag in (f"{W}tab", f"{W}br"):
-            parts.append(" ")
-        elif node.tag == f"{W}noBreakHyphen":
-            parts.append("-")
-        for child in node:
-            collect(child)
-
-    collect(element)
-    return plain("".join(parts))
-
-
 # --- reading one file -------------------------------------------------------------------------------
 
 def read_file(path: Path, municipalities: list[str]) -> ReadFile:
@@ -161,7 +116,7 @@ def read_file(path: Path, municipalities: list[str]) -> ReadFile:
                 properties += [el.text or "" for el in doc.xml(part).iter()]
         named = municipalities_named(municipalities, path.stem, " ".join(properties))
         document = doc.xml(doc.main)
-        styles = _style_names(doc)
+        styles = style_names(doc)
         comments_part = doc.related("comments")
         comments = doc.xml(comments_part) if comments_part else None
         extended_part = doc.related("commentsExtended")
@@ -169,151 +124,15 @@ def read_file(path: Path, municipalities: list[str]) -> ReadFile:
         digest = hashlib.sha256(doc.read(doc.main) + (doc.read(comments_part) if comments_part else b"")).hexdigest()
     result = ReadFile(path.name, named, digest)
     municipality = ", ".join(named) or UNKNOWN
-    walk = _walk_document(document, styles)
+    walk = walk_document(document, styles)
     result.remarks += _comment_remarks(comments, extended, walk, path.name, municipality)
     result.remarks += [Remark(kind, path.name, municipality, author, date, place, text, content, position=pos * 1000)
-                       for kind, author, date, place, text, content, pos in walk.changes]
+                       for kind, author, date, place, text, content, pos in
+                       ((c.kind, c.author, c.date, c.place, c.text, c.content, c.position) for c in walk.changes)]
     return result
 
 
-def _style_names(doc: SafeDocx) -> dict[str, tuple[str, int | None]]:
-    """style id → (name, outline level) from the package's styles part."""
-    part = doc.related("styles")
-    out: dict[str, tuple[str, int | None]] = {}
-    if not part:
-        return out
-    for style in doc.xml(part).iter(f"{W}style"):
-        name = style.find(f"{W}name")
-        level = style.find(f"{W}pPr/{W}outlineLvl")
-        out[style.get(f"{W}styleId")] = ((name.get(f"{W}val") if name is not None else "") or "",
-                                         int(level.get(f"{W}val")) if level is not None else None)
-    return out
-
-
-def _heading_level(paragraph, styles: dict) -> int | None:
-    """0 for a chapter heading (Heading 1), 1.. for lower headings, None for other paragraphs."""
-    outline = paragraph.find(f"{W}pPr/{W}outlineLvl")
-    if outline is not None:
-        return int(outline.get(f"{W}val"))
-    style = paragraph.find(f"{W}pPr/{W}pStyle")
-    if style is None:
-        return None
-    name, level = styles.get(style.get(f"{W}val"), (style.get(f"{W}val"), None))
-    if level is not None and level < 9:
-        return level
-    match = re.fullmatch(r"(?:heading|rubrik)\s*(\d)", name.strip().casefold())
-    return int(match.group(1)) - 1 if match else None
-
-
-@dataclass
-class _Walk:
-    ranges: dict = field(default_factory=dict)    # comment id → (place, text, position)
-    anchors: dict = field(default_factory=dict)   # comment id → (paragraph number, text): what it is on
-    changes: list = field(default_factory=list)   # (kind, author, date, place, text, content, position)
-
-
-def _walk_document(document, styles: dict) -> _Walk:
-    """Walk the body once: headings, tables, comment ranges and tracked changes, with their places."""
-    walk = _Walk()
-    state = {"chapter": NO_CHAPTER, "heading": "", "chapters": 0, "headings": 0}
-    open_ranges: dict[str, list[str]] = {}
-    position = 0
-    paragraphs = 0
-    starts: dict[str, int] = {}
-
-    def place(row=None, row_label="") -> Place:
-        return Place(state["chapter"], state["heading"], row, row_label,
-                     (state["chapters"], state["headings"], position))
-
-    def visit(element, row=None, row_label="") -> None:
-        nonlocal position
-        for child in element:
-            tag = child.tag
-            if tag == f"{W}tbl":
-                rows = child.findall(f"{W}tr")
-                for r, tr in enumerate(rows):
-                    header = r == 0 and (tr.find(f"{W}trPr/{W}tblHeader") is not None or len(rows) > 1)
-                    first = tr.find(f"{W}tc")
-                    label = _text(first).strip() if first is not None else ""
-                    visit(tr, None if header else r, label)
-            elif tag == f"{W}p":
-                level = _heading_level(child, styles)
-                text = _text(child).strip()
-                if level is not None and text and row is None:
-                    if level == 0:
-                        state.update(chapter=text, heading="", chapters=state["chapters"] + 1)
-                    else:
-                        state.update(heading=text)
-                    state["headings"] += 1
-                _paragraph(child, place(row, row_label), row, row_label)
-                for parts in open_ranges.values():
-                    parts.append(" ")
-            elif tag in (f"{W}tr", f"{W}tc", f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}body"):
-                visit(child, row, row_label)
-            position += 1
-
-    def _paragraph(paragraph, where: Place, row, row_label) -> None:
-        nonlocal position, paragraphs
-        paragraphs += 1
-        pending: list = []  # (kind, author, date, text) of this paragraph, in order
-        for node in paragraph.iter():
-            tag = node.tag
-            position += 1
-            if tag == f"{W}commentRangeStart":
-                cid = node.get(f"{W}id")
-                open_ranges[cid] = []
-                starts[cid] = paragraphs
-                walk.ranges.setdefault(cid, (place(row, row_label), open_ranges[cid], position))
-            elif tag == f"{W}commentRangeEnd":
-                open_ranges.pop(node.get(f"{W}id"), None)
-            elif tag == f"{W}commentReference":
-                walk.ranges.setdefault(node.get(f"{W}id"), (place(row, row_label), [], position))
-            elif tag in (f"{W}t", f"{W}delText") and node.text:
-                for parts in open_ranges.values():
-                    parts.append(plain(node.text))
-            elif tag in (f"{W}ins", f"{W}del", f"{W}moveFrom", f"{W}moveTo"):
-                kind = {"ins": "infogat", "del": "borttaget", "moveFrom": "flyttat härifrån",
-                        "moveTo": "flyttat hit"}[tag[len(W):]]
-                text = _text(node)
-                if text.strip():
-                    pending.append((kind, node.get(f"{W}author", ""), (node.get(f"{W}date") or "")[:10], text))
-            elif tag in (f"{W}rPrChange", f"{W}pPrChange") and not pending:
-                pending.append(("formatändring", node.get(f"{W}author", ""), (node.get(f"{W}date") or "")[:10], ""))
-        text = _text(paragraph, draft=True)
-        for kind, author, date, content in _merge_changes(pending):
-            walk.changes.append((kind, author, date, where, text.strip(), content, position))
-
-    visit(document.find(f"{W}body") if document.find(f"{W}body") is not None else document)
-    walk.ranges = {cid: (p, re.sub(r"\s+", " ", "".join(parts)).strip(), pos)
-                   for cid, (p, parts, pos) in walk.ranges.items()}
-    walk.anchors = {cid: (starts.get(cid), text) for cid, (_, text, _) in walk.ranges.items()}
-    return walk
-
-
-def _merge_changes(pending: list) -> list[tuple[str, str, str, str]]:
-    """Join a paragraph's adjacent insertions and deletions by one author into one change each."""
-    merged: list[list] = []
-    for kind, author, date, text in pending:
-        last = merged[-1] if merged else None
-        if last and last[1] == author and last[0] == kind:
-            last[3] += text
-        else:
-            merged.append([kind, author, date, text])
-    out = []
-    i = 0
-    while i < len(merged):
-        kind, author, date, text = merged[i]
-        if kind == "borttaget" and i + 1 < len(merged) and merged[i + 1][0] == "infogat" and merged[i + 1][1] == author:
-            out.append(("ändrat", author, date, f"'{text.strip()}' → '{merged[i + 1][3].strip()}'"))
-            i += 2
-            continue
-        label = {"infogat": "infogat", "borttaget": "borttaget"}.get(kind, kind)
-        out.append((kind, author, date, f"{label}: '{text.strip()}'" if text.strip() else label))
-        i += 1
-    return out
-
-
-def _comment_remarks(comments, extended, walk: _Walk, file: str, municipality: str) -> list[Remark]:
+def _comment_remarks(comments, extended, walk: Walk, file: str, municipality: str) -> list[Remark]:
     """Every comment, with its replies under it in time order, and whether it is resolved."""
     if comments is None:
         return []
@@ -324,7 +143,7 @@ def _comment_remarks(comments, extended, walk: _Walk, file: str, municipality: s
         seen_ids[cid] = seen_ids.get(cid, 0) + 1
         paragraphs = c.findall(f".//{W}p")
         items.append({"id": cid, "order": order, "author": c.get(f"{W}author", ""),
-                      "date": c.get(f"{W}date") or "", "text": "\n".join(_text(p) for p in paragraphs).strip(),
+                      "date": c.get(f"{W}date") or "", "text": "\n".join(text_of(p) for p in paragraphs).strip(),
                       "para": paragraphs[-1].get(f"{W14}paraId") if paragraphs else None,
                       "duplicate": seen_ids[cid] > 1})
     parents, done = {}, {}

@@ -8,9 +8,7 @@ LibreOffice 7.4 leaves. Each check is also run on files broken on purpose, to sh
 
 from __future__ import annotations
 
-import io
 import re
-import shutil
 import subprocess
 import sys
 import zipfile

@@ -154,11 +154,11 @@ def test_threads_places_resolution_and_changes(corpus_with_libreoffice, tmp_path
     assert resolved["Status"] == "löst"
     assert resolved["Plats"].startswith("Bilaga 1 Aktivitetsplan") and resolved["Plats"].endswith("tabellrad 6")
     change = next(r for r in rows if r["Fil"] == "vp2024_botkyrka.docx" and r["Typ"] == "ändrat")
-    assert change["Kommentar eller ändring"] == "'årligen' → 'varje år'" and change["Författare"] == "Bertil Berg"
+    assert change["Kommentar eller ändring"] == "”årligen” → ”varje år”" and change["Författare"] == "Bertil Berg"
     assert change["Plats"] == "1. Om verksamhetsplanen 2024"
     assert change["Text i planen"].startswith("Verksamhetsplanen beslutas årligen av")  # as the draft had it
     deletion = next(r for r in rows if r["Fil"] == "Huddinge.docx" and r["Typ"] == "borttaget")
-    assert deletion["Kommentar eller ändring"] == "borttaget: 'Kansliet samordnar'"
+    assert deletion["Kommentar eller ändring"] == "borttaget: ”Kansliet samordnar”"
     # rows in the plan's order: chapter 1 before chapter 3 before Bilaga 1
     places = [r["Plats"] for r in rows if r["Typ"] != "inget svar"]
     assert places.index("1. Om verksamhetsplanen 2024") < min(i for i, p in enumerate(places) if p.startswith("Bilaga 1"))
