@@ -16,7 +16,7 @@ from .figures import Figure, add_pictures, make_figure, referenced_figures
 from .load import PlanSources, read_plan
 from .paths import display_path, output_paths
 from .render import render_docx
-from .templates import lint_template
+from .templates import prepare_template
 from .uptodate import inputs_digest, remember
 from .writer import write_atomic
 
@@ -44,16 +44,17 @@ def render_plan(root: Path, sources: PlanSources, template: Path | None = None) 
     LibreOffice draws the figures from their SVG, so it can convert this DOCX while the PNGs
     that older Word versions need are still being rendered.
     """
-    template = template or root / "templates" / "verksamhetsplan.docx"
-    lint_template(template)
+    original = template or root / "templates" / "verksamhetsplan.docx"
+    cache = root / "build" / ".cache"
+    template = prepare_template(original, cache, display_path(original, root))  # styles found by name, settings set, placeholders checked
     plan = sources.plan
     properties = {"title": plan.title, "subject": f"Verksamhetsplan och budget {plan.year}",
                   "author": plan.organisation, "date": plan.date,
                   "keywords": f"verksamhetsplan; budget; Södertörn; {plan.year}",
                   "category": "Beslutad" if plan.status == "beslutad" else f"Utkast {plan.version}"}
-    cache = root / "build" / ".cache"
     figures = make_figures(sources, cache)
-    data = render_docx(build_context(sources), template, properties, cache, figures)
+    data = render_docx(build_context(sources), template, properties, cache, figures,
+                       shown=display_path(original, root))
     return data, [part for parts in figures.values() for part in parts]
 
 

@@ -14,6 +14,9 @@ from .formatting import amount, day_span, kronor, long_date, time_span
 from .load import PlanSources
 
 MAX_HEADING_LEVEL = 6  # the template has a heading style per goal level down to Heading 6
+# The names the template can use ({{ titel }}, {%p for kap in kapitel %}); build_context gives each.
+CONTEXT_NAMES = ("titel", "organisation", "år", "datum", "status", "markering", "bilagor", "kapitel", "mål",
+                 "kansliet", "organisation_uppgifter", "kalendarium", "budget", "kommunikationsplan")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import io
 import re
 import zipfile
 
-from .formatting import unbreakable
+from .formatting import WORD_JOINER, unbreakable
 from .ooxml import NS, read_part, replace_parts, xml_bytes
 
 W = f"{{{NS['w']}}}"
@@ -46,11 +46,35 @@ def lay_out(package: bytes) -> bytes:
 
 
 def _keep_numbers_together(root) -> None:
-    for text in root.iter(f"{W}t"):
-        if text.text:
-            kept = unbreakable(text.text)
-            if kept != text.text:
-                text.text = kept
+    """Apply `unbreakable` to each paragraph's text as a whole, across its runs.
+
+    A placeholder split across runs (as Word saves it after a spell-check) renders "4" and
+    " kronor" into two runs; the rule must still see "4 kronor".
+    """
+    for paragraph in root.iter(f"{W}p"):
+        texts = [t for t in paragraph.iter(f"{W}t") if _paragraph_of(t) is paragraph and t.text]
+        whole = "".join(t.text for t in texts)
+        kept = unbreakable(whole)
+        if kept == whole:
+            continue
+        owner = [n for n, t in enumerate(texts) for _ in t.text]
+        pieces: list[list[str]] = [[] for _ in texts]
+        i = 0
+        for char in kept:
+            if char == WORD_JOINER and (i >= len(whole) or whole[i] != WORD_JOINER):
+                pieces[owner[max(i - 1, 0)]].append(char)  # inserted after the dash, in its run
+            else:
+                pieces[owner[i]].append(char)
+                i += 1
+        for text, piece in zip(texts, pieces):
+            text.text = "".join(piece)
+
+
+def _paragraph_of(node):
+    parent = node.getparent()
+    while parent is not None and parent.tag != f"{W}p":
+        parent = parent.getparent()
+    return parent
 
 
 def _style(paragraph) -> str | None:

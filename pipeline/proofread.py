@@ -395,6 +395,8 @@ def compare_figures(expected: list[str], actual: list, boxes: list[tuple]) -> li
                 problems.append(f"Figur {number} på sidan {page} har fel alternativtext: '{shown(alt)}'.")
     for number, (alt, page, mark) in enumerate(actual, start=1):
         name = f"Figur {number} ('{shown(alt)}')"
+        if not alt.strip():
+            problems.append(f"Figur {number} på sidan {page} saknar alternativtext (PDF/UA kräver en).")
         if mark is None or mark.box is None:
             problems.append(f"{name} på sidan {page} har ingen ritning i strukturträdet.")
             continue

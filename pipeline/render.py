@@ -12,6 +12,7 @@ from typing import Any
 
 from docx import Document
 from docx.oxml.ns import qn
+from jinja2 import Environment, StrictUndefined, UndefinedError
 from jinja2 import TemplateError as JinjaTemplateError
 
 from .context import Markdown
@@ -24,7 +25,7 @@ from .wordlib import DocxTemplate, Subdoc, SubdocComposer
 
 
 def render_docx(context: dict[str, Any], template: Path, properties: dict[str, Any], cache_dir: Path,
-                figures: dict[str, list[Figure]]) -> bytes:
+                figures: dict[str, list[Figure]], shown: Path | str | None = None) -> bytes:
     """Return the finished DOCX: the template rendered with the context, properties set.
 
     Markdown texts (chapter texts, Bilaga 2 and 3) are converted by pandoc and inserted as
@@ -35,16 +36,33 @@ def render_docx(context: dict[str, Any], template: Path, properties: dict[str, A
     tpl = DocxTemplate(str(template))
     resolved = _resolve_markdown(context, tpl, reference, cache_dir, figures)
     try:
-        tpl.render(resolved, autoescape=True)
+        # StrictUndefined: a misspelt placeholder ({{ titl }}) is an error, not an empty text.
+        tpl.render(resolved, jinja_env=Environment(undefined=StrictUndefined), autoescape=True)
+    except UndefinedError as exc:
+        raise TemplateError(shown or template, _undefined_message(template, str(exc), context)) from exc
     except JinjaTemplateError as exc:
-        where = getattr(exc, "docx_context", None)
-        hint = f" Omgivande malltext: {' '.join(where)}" if where else ""
-        raise TemplateError(template, f"mallen kunde inte fyllas i: {exc}.{hint}") from exc
+        where = " ".join(getattr(exc, "docx_context", None) or [])
+        hint = f" Malltexten där: {' '.join(where.split())[:200]}" if where.strip() else ""
+        raise TemplateError(shown or template, f"mallen kunde inte fyllas i ({exc}).{hint} Se templates/README.md.") from exc
     document = tpl.docx
     _set_properties(document, properties)
     buffer = io.BytesIO()
     document.save(buffer)
     return finish_docx(lay_out(buffer.getvalue()))
+
+
+def _undefined_message(template: Path, error: str, context: dict[str, Any]) -> str:
+    """Swedish for Jinja's "'titl' is undefined" / "'dict object' has no attribute 'x'"."""
+    import re
+
+    from .templates import placeholder_location
+    name = re.search(r"'([^']+)' is undefined", error) or re.search(r"has no attribute '([^']+)'", error)
+    if not name:
+        return f"en platshållare i mallen pekar på något som inte finns ({error}). Se templates/README.md."
+    where = placeholder_location(template, name.group(1))
+    known = ", ".join(sorted(k for k in context if not k.startswith("_")))
+    return (f"platshållaren {where or name.group(1)} pekar på '{name.group(1)}', som inte finns i planens data "
+            f"(det som finns: {known}). Rätta stavningen i mallen; se templates/README.md.")
 
 
 def _convert_markdown_at_once(context: dict[str, Any], reference: Path, cache_dir: Path,
