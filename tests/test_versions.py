@@ -128,6 +128,7 @@ def test_compare_shows_each_change_once_where_it_is(drafts, tmp_path):
     ]
     lines = report.splitlines()
     under: list[tuple[str, str]] = []  # (place, change)
+    current = ""
     for line in lines[1:]:
         if line.startswith("    "):
             under.append((current, line.strip()))
