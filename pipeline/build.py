@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .checks import plan_problems
 from .errors import ConversionError, SourceErrors
+from .contents import contents_headings, fill_contents
 from .context import build_context
 from .figures import Figure, add_pictures, make_figure, referenced_figures
 from .load import PlanSources, read_plan
@@ -33,9 +34,15 @@ def check(root: Path, year: int | str) -> PlanSources:
 
 
 def make_docx(root: Path, sources: PlanSources, template: Path | None = None) -> bytes:
-    """Return the plan's DOCX bytes."""
+    """Return the plan's DOCX bytes (its contents list without page numbers: no PDF was laid out)."""
     data, figures = render_plan(root, sources, template)
-    return add_pictures(data, figures)
+    return fill_contents(add_pictures(data, figures))
+
+
+def with_contents(data: bytes, actual) -> bytes:
+    """The DOCX with its contents list filled in from the proofread PDF: headings and their pages."""
+    from .proofread import heading_pages
+    return fill_contents(data, heading_pages(contents_headings(data), actual))
 
 
 def render_plan(root: Path, sources: PlanSources, template: Path | None = None) -> tuple[bytes, list[Figure]]:
@@ -75,10 +82,13 @@ def build_outputs(root: Path, sources: PlanSources, soffice_url: str | None = No
     from .normalize import normalise_pdf
     from .pdf import LibreOffice
     with LibreOffice(soffice_url) as office:  # boots while the DOCX is rendered
-        data = make_docx(root, sources)
+        data, figures = render_plan(root, sources)
+        data = add_pictures(data, figures)
         raw = office.convert(data)
     target = display_path(output_paths(root, sources.year)[1], root)
-    return data, normalise_pdf(raw, sources.plan, docx=data, target=target)
+    shown: list = []
+    pdf = normalise_pdf(raw, sources.plan, docx=data, target=target, shown=shown)
+    return with_contents(data, shown[0]), pdf
 
 
 def build(root: Path, years: list[int | str], out_dir: Path | None = None, docx_only: bool = False,
@@ -117,7 +127,7 @@ def build(root: Path, years: list[int | str], out_dir: Path | None = None, docx_
             if sources is not None:
                 draft, figures = rendered
                 with _docx_kept_if_no_pdf(root, output_paths(root, sources.year, out_dir)[0],
-                                          lambda: add_pictures(draft, figures)):
+                                          lambda: fill_contents(add_pictures(draft, figures))):
                     if isinstance(office, Exception):
                         raise office
                     wait = office.submit(draft)
@@ -144,7 +154,7 @@ def _collect(root: Path, pending, out_dir: Path | None) -> tuple:
     """Wait for a submitted document's PDF; return (sources, docx bytes, raw PDF bytes)."""
     from . import normalize  # noqa: F401  (pikepdf and the PDF stages load while LibreOffice works)
     sources, data, wait = pending
-    with _docx_kept_if_no_pdf(root, output_paths(root, sources.year, out_dir)[0], data):
+    with _docx_kept_if_no_pdf(root, output_paths(root, sources.year, out_dir)[0], lambda: fill_contents(data)):
         return sources, data, wait()
 
 
@@ -153,10 +163,11 @@ def _write(root: Path, sources: PlanSources, data: bytes, pdf: bytes, out_dir: P
     """Write a document's DOCX and normalised PDF, once the PDF has been proofread against the DOCX."""
     from .normalize import normalise_pdf  # pikepdf: not imported by DOCX-only builds
     docx_path, pdf_path = output_paths(root, sources.year, out_dir)
-    with _docx_kept_if_no_pdf(root, docx_path, data):
+    shown: list = []
+    with _docx_kept_if_no_pdf(root, docx_path, lambda: fill_contents(data)):
         # a ProofreadError is not a ConversionError: a discrepancy writes nothing at all
-        pdf = normalise_pdf(pdf, sources.plan, docx=data, target=display_path(pdf_path, root))
-    write_atomic(docx_path, data)
+        pdf = normalise_pdf(pdf, sources.plan, docx=data, target=display_path(pdf_path, root), shown=shown)
+    write_atomic(docx_path, with_contents(data, shown[0]))
     write_atomic(pdf_path, pdf)
     remember(sources.year, [docx_path, pdf_path], digests[str(sources.year)])
     yield f"Skrev {display_path(docx_path, root)}"

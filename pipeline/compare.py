@@ -172,6 +172,11 @@ def run_compare(old: Path, new: Path, out: Path, engine: str = DEFAULT_ENGINE, a
             raise PipelineError(f"{path}: {exc}") from exc
         data.append(path.read_bytes())
     date = version_date(new)
+    # The contents lists differ in their page numbers whenever a page breaks elsewhere: compare
+    # without them, and give the result the newer version's list.
+    from .contents import clear_contents, contents_headings, contents_pages, fill_contents
+    pages = contents_pages(data[1])
+    data = [clear_contents(d) for d in data]
     try:
         if engine == "libreoffice":
             from .pdf import LibreOffice
@@ -183,6 +188,7 @@ def run_compare(old: Path, new: Path, out: Path, engine: str = DEFAULT_ENGINE, a
         detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise PipelineError(f"Jämförelsen med {engine} misslyckades: {detail}. Prova med --motor libreoffice."
                             ) from exc
+    result = fill_contents(result, [pages.get(text) for _, text in contents_headings(result)] if pages else None)
     changes = changes_by_place(result)
     write_atomic(out, result)
     lines = [f"Skrev {out} med {_count(len(changes))} (spårade ändringar av {author}, daterade {date[:10]}):"]

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from . import model as m
 from .errors import Problem, SourceErrors
 from .paths import display_path, year_dir
-from .sources import Loc, SourceFile, format_loc, read_text, read_yaml
+from .sources import Loc, SourceFile, format_loc, read_text, read_yaml, shown_key
 
 SHARED_DIR = "gemensamt"
 
@@ -203,6 +203,8 @@ def validate(source: SourceFile, cls: type[m.Model], problems: list[Problem]) ->
         errors = []
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
+    if () in [loc for loc, _ in todos]:
+        return None  # the whole file is a to-do: nothing to validate
     drop: list[Loc] = [loc for loc, _ in todos]
     for error in errors:
         loc = tuple(error["loc"])
@@ -220,6 +222,11 @@ def validate(source: SourceFile, cls: type[m.Model], problems: list[Problem]) ->
         return None  # what is left still does not validate: leave this file to its reported errors
     source.kept = kept
     return model
+
+
+def _quoted_key(key: object) -> str:
+    shown = shown_key(key)
+    return shown if shown.startswith('"') else f"'{shown}'"
 
 
 def _innermost_item(loc: Loc) -> Loc | None:
@@ -268,7 +275,7 @@ def _swedish_message(error: dict, cls: type[BaseModel]) -> str:
         close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
         hint = f" Menade du '{close[0]}'?" if close else (
             f" Tillåtna nycklar: {', '.join(known)}." if known else "")
-        return f"okänd nyckel '{loc[-1]}'.{hint}"
+        return f"okänd nyckel {_quoted_key(loc[-1])}.{hint}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"ska vara ett heltal (skrivet utan mellanslag, t.ex. 1000), inte {_show(value)}."
     if kind in ("bool_parsing", "bool_type"):

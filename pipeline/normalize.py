@@ -21,11 +21,13 @@ from .pdf_tags import repair_tags
 ICC_DATE = slice(24, 36)  # dateTimeNumber in the ICC profile header
 
 
-def normalise_pdf(data: bytes, plan: m.Plan, docx: bytes | None = None, target: str = "PDF:en") -> bytes:
+def normalise_pdf(data: bytes, plan: m.Plan, docx: bytes | None = None, target: str = "PDF:en",
+                  shown: list | None = None) -> bytes:
     """Return the PDF with fixed dates, deterministic /ID, the plan's metadata and a repaired tag tree.
 
     With `docx`, the repaired document is proofread against it before it is saved (see
-    proofread); the pages' content is read once for the repairs and the proofreading.
+    proofread); the pages' content is read once for the repairs and the proofreading. `shown`,
+    if given, receives what the proofreading read (proofread.Actual: headings and their pages).
     """
     stamp = dt.datetime.combine(plan.date, dt.time(0, 0), tzinfo=dt.timezone.utc)
     try:
@@ -48,7 +50,9 @@ def normalise_pdf(data: bytes, plan: m.Plan, docx: bytes | None = None, target: 
         plain_bookmarks(pdf)
         if docx is not None:
             from .proofread import check_document
-            check_document(docx, pdf, marks, target)
+            actual = check_document(docx, pdf, marks, target)
+            if shown is not None:
+                shown.append(actual)
         iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
             xmp["xmp:CreateDate"] = iso

@@ -100,7 +100,7 @@ def expected_from_docx(docx: bytes) -> Expected:
                 text = _paragraph_text(child)
                 for prop in child.iter(f"{{{NS['wp']}}}docPr"):
                     expected.figures.append(prop.get("descr", ""))
-                if normalise(text):
+                if normalise(text) and not re.fullmatch(r"TOC\d", style_id or ""):  # contents: see below
                     heading = bool(HEADING_STYLES.fullmatch(style_id or ""))
                     expected.blocks.append(Block(text, heading, context))
                     if heading:
@@ -315,9 +315,10 @@ def proofread(docx: bytes, pdf: bytes, target: str = "PDF:en") -> None:
         check_document(docx, document, None, target)
 
 
-def check_document(docx: bytes, document: pikepdf.Pdf, marks: list | None, target: str = "PDF:en") -> None:
+def check_document(docx: bytes, document: pikepdf.Pdf, marks: list | None, target: str = "PDF:en") -> Actual:
     """Raise ProofreadError listing every way an open PDF differs from the DOCX (normalize calls this
-    on the finished document before saving it, with the pages it has read already)."""
+    on the finished document before saving it, with the pages it has read already); return what
+    the PDF shows (its headings with their pages fill the DOCX's contents list)."""
     expected = expected_from_docx(docx)
     actual = actual_from_pdf(document, marks)
     boxes = [tuple(float(v) for v in page.obj.get("/CropBox", page.obj.MediaBox)) for page in document.pages]
@@ -327,6 +328,23 @@ def check_document(docx: bytes, document: pikepdf.Pdf, marks: list | None, targe
     problems += compare_contents(expected.blocks, actual)
     if problems:
         raise ProofreadError(target, problems)
+    return actual
+
+
+def heading_pages(headings: list[tuple[int, str]], actual: Actual) -> list[int | None]:
+    """The page of each DOCX heading in the proofread PDF, matched in order by its text."""
+    shown_headings = [(normalise(t), p) for t, p in actual.headings]
+    pages: list[int | None] = []
+    position = 0
+    for _, text in headings:
+        key = normalise(text)
+        found = next((i for i in range(position, len(shown_headings)) if shown_headings[i][0] == key), None)
+        if found is None:
+            pages.append(None)
+            continue
+        pages.append(shown_headings[found][1])
+        position = found + 1
+    return pages
 
 
 def compare_text(expected: list[Block], actual: list[Block]) -> list[str]:

@@ -60,8 +60,17 @@ def format_loc(loc: Loc) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            part = shown_key(part)
+            out += f".{part}" if out else part
     return out
+
+
+def shown_key(key: object) -> str:
+    """Return a key as a message can show it: a blank or invisible key as its escaped form in quotes."""
+    text = str(key)
+    if text.strip() == text and text and text.isprintable():
+        return text
+    return '"' + text.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
 
 
 def read_text(path: Path, display: str, problems: list[Problem]) -> str | None:

@@ -256,11 +256,13 @@ def _setting(settings, name: str):
 
 
 def _set_settings(settings) -> None:
-    """What the build needs, whatever the template's program kept: fields updated on open (the
-    contents list), Swedish as the theme's language, Word 2013+ layout (compatibility mode 15)."""
+    """What the build needs, whatever the template's program kept: no updating of fields on open
+    (Word would ask every reader; the build fills the contents list itself, see contents.py),
+    Swedish as the theme's language, Word 2013+ layout (compatibility mode 15)."""
     from lxml import etree
 
-    _setting(settings, "updateFields").set(f"{W}val", "true")
+    for update in settings.findall(f"{W}updateFields"):
+        settings.remove(update)
     _setting(settings, "themeFontLang").set(f"{W}val", "sv-SE")
     compat = _setting(settings, "compat")
     for setting in compat.findall(f"{W}compatSetting"):

@@ -9,6 +9,7 @@ amounts, a moved meeting), and both drafts are built as a user builds them.
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -146,6 +147,11 @@ def test_compare_shows_each_change_once_where_it_is(drafts, tmp_path):
     marks = [el for tag in ("ins", "del", "moveFrom", "moveTo") for el in body.iter(f"{W}{tag}")]
     assert marks and {m.get(f"{W}author") for m in marks} == {"Södertörns kansli"}
     assert {m.get(f"{W}date")[:10] for m in marks} == {"2024-01-20"}  # the newer version's date
+    # the result's contents list: the newer version's headings, filled in (no prompt in Word)
+    from pipeline.contents import contents_headings
+    toc = [p for p in body.iter(f"{W}p") if (p.find(f"{W}pPr/{W}pStyle") is not None
+                                           and re.fullmatch(r"TOC\d", p.find(f"{W}pPr/{W}pStyle").get(f"{W}val")))]
+    assert len(toc) == len(contents_headings(out.read_bytes())) > 10
     inserted_rows = [tr for tr in body.iter(f"{W}tr") if tr.find(f"{W}trPr/{W}ins") is not None]
     assert any("Nyhetsbrev" in "".join(t.text or "" for t in tr.iter(f"{W}t")) for tr in inserted_rows)
 
