@@ -77,11 +77,17 @@ def make_figures(sources: PlanSources, cache: Path) -> dict[str, list[Figure]]:
         return dict(zip(names, pool.map(lambda name: make_figure(name, sources, cache), names)))
 
 
-def build_outputs(root: Path, sources: PlanSources, soffice_url: str | None = None) -> tuple[bytes, bytes]:
-    """Return the DOCX and the normalised PDF of checked `sources` (nothing written)."""
+def build_outputs(root: Path, sources: PlanSources, soffice_url: str | None = None,
+                  office=None) -> tuple[bytes, bytes]:
+    """Return the DOCX and the normalised PDF of checked `sources` (nothing written).
+
+    `office` is a LibreOffice session the caller holds; without one, one is started here.
+    """
+    from contextlib import nullcontext
+
     from .normalize import normalise_pdf
     from .pdf import LibreOffice
-    with LibreOffice(soffice_url) as office:  # boots while the DOCX is rendered
+    with nullcontext(office) if office is not None else LibreOffice(soffice_url) as office:  # boots while the DOCX is rendered
         data, figures = render_plan(root, sources)
         data = add_pictures(data, figures)
         raw = office.convert(data)

@@ -44,6 +44,8 @@ def plan_problems(sources: PlanSources) -> list[Problem]:
                                           content["kansliet"].activities)
     if content.get("kommunikationsplan") is not None:
         problems += check_comm_plan(sources, content["kommunikationsplan"])
+    if sources.round is not None:
+        problems += check_round(sources, sources.round)
     problems += check_figures(sources)
     problems += check_markdown_footnotes(sources)
     problems += check_markdown_todos(sources)
@@ -82,6 +84,31 @@ def check_shared(s: PlanSources) -> Iterator[Problem]:
                 yield s.problem(name, (key, i, "namn" if attr == "name" else "id"),
                                 f"'{value}' förekommer mer än en gång.")
             seen.add(value)
+
+
+def check_round(s: PlanSources, round_file: m.RoundFile) -> Iterator[Problem]:
+    """Yield recipients that are no member municipality and an answer date before the sending."""
+    import difflib
+
+    if s.municipalities is not None:
+        names = [x.name for x in s.municipalities.municipalities]
+        for name in round_file.recipients:
+            if name not in names:
+                close = difflib.get_close_matches(name, names, n=1)
+                hint = f" Menade du '{close[0]}'?" if close else f" Medlemskommunerna: {', '.join(names)}."
+                yield s.problem("remiss", ("mottagare", name),
+                                f"'{name}' är ingen av medlemskommunerna i kommuner.yaml.{hint}")
+    draft_date = s.plan.date if s.plan is not None and s.plan.status == "utkast" else None
+    sent = round_file.sent_on or draft_date
+    if sent is not None and round_file.answer_by <= sent:
+        what = "skickas" if round_file.sent_on else "utkastets datum i plan.yaml"
+        yield s.problem("remiss", ("svar_senast",),
+                        f"svarsdagen {round_file.answer_by.isoformat()} ska komma efter {what} "
+                        f"({sent.isoformat()}).")
+    if round_file.answer_by.weekday() >= 5:
+        day = m.WEEKDAYS[round_file.answer_by.weekday()]
+        yield s.problem("remiss", ("svar_senast",),
+                        f"svarsdagen {round_file.answer_by.isoformat()} är en {day}; välj en vardag.")
 
 
 def check_budget(s: PlanSources, budget: m.BudgetFile) -> Iterator[Problem]:

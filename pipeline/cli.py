@@ -66,10 +66,20 @@ def main(argv: list[str] | None = None) -> int:
                        help="använd en redan startad LibreOffice, t.ex. "
                             "'socket,host=127.0.0.1,port=2002' (eller VP_SOFFICE_URL)")
 
+    rnd = commands.add_parser("round", help="skicka ut utkastet på remiss: ett exemplar per kommun, missiv och "
+                              "mottagarlista (build/ÅR/remiss-utkast-N/)")
+    rnd.add_argument("year", metavar="ÅR")
+    rnd.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
+
     comments = commands.add_parser("comments", help="sammanställ kommentarer och ändringar i återsända utkast "
                                    "(felkod 2: sammanställningen skrevs men någon fil kunde inte läsas)")
     comments.add_argument("files", nargs="+", type=Path, metavar="FIL.docx")
     comments.add_argument("--out", type=Path, required=True, metavar="UT.docx")
+    comments.add_argument("--år", dest="year", default=None, metavar="ÅR",
+                          help="remissens år, om filerna inte själva bär det (kommunexemplar från 'round' gör det)")
+    comments.add_argument("--per", dest="on", default=None, metavar="ÅÅÅÅ-MM-DD",
+                          help="sammanställ som den dagen (standard: i dag); efter svarsdagen markeras vilka "
+                               "kommuner som inte har svarat")
 
     compare = commands.add_parser("compare", help="jämför två versioner (spårade ändringar i Word)")
     compare.add_argument("old", type=Path, metavar="GAMMAL.docx")
@@ -100,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
 
     lint = commands.add_parser("lint-templates", help="kontrollera att Word-mallen har allt koden behöver")
     lint.add_argument("--template", type=Path, default=None, metavar="MALL.docx",
-                      help="mallen som ska kontrolleras (standard: templates/verksamhetsplan.docx)")
+                      help="mallen som ska kontrolleras (standard: templates/verksamhetsplan.docx och "
+                           "templates/missiv.docx; en mall vars namn börjar med 'missiv' kontrolleras som missiv)")
 
     args = parser.parse_args(argv)
     root = args.root.resolve()
@@ -116,9 +127,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"sources/{year}: allt stämmer.")
         elif args.command == "build":
             _build(root, args)
+        elif args.command == "round":
+            from .round import prepare_round
+            for line in prepare_round(root, args.year, soffice_url=args.soffice_url):
+                print(line)
         elif args.command == "comments":
             from .comments import run_comments
-            warnings, written, code = run_comments(root, args.files, args.out)
+            warnings, written, code = run_comments(root, args.files, args.out, year=args.year, on=args.on)
             for line in warnings:
                 print(line, file=sys.stderr)
             for line in written:
@@ -146,9 +161,15 @@ def main(argv: list[str] | None = None) -> int:
             for line in new_year(root, args.year):
                 print(line)
         elif args.command == "lint-templates":
-            from .templates import lint_template
-            path = lint_template(args.template or root / "templates" / "verksamhetsplan.docx")
-            print(f"{path}: mallen har alla formatmallar och platshållare som koden använder.")
+            from .templates import LETTER, PLAN, lint_template
+            templates = [args.template] if args.template else \
+                [root / "templates" / "verksamhetsplan.docx", root / "templates" / "missiv.docx"]
+            for template in templates:
+                letter = template.name.lower().startswith("missiv")
+                path = lint_template(template, LETTER if letter else PLAN)
+                from .paths import display_path
+                print(f"{display_path(path, root)}: mallen har alla formatmallar och platshållare som koden använder"
+                      f"{' för missivet' if letter else ''}.")
     except Exception as exc:
         # The error classes are imported only when something went wrong: an unchanged plan
         # (the most common run while editing) should not pay for them.

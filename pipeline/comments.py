@@ -13,6 +13,7 @@ every file that could not be read, with its reason, instead of stopping at it.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import re
@@ -27,6 +28,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm
 
 from .errors import PipelineError
+from .identity import CopyIdentity, custom_properties, identity_of
 from .package import finish_docx
 from .safezip import SafeDocx, UnsafeDocument
 from .revisions import Place, Walk, style_names, text_of, walk_document
@@ -65,6 +67,7 @@ class ReadFile:
     digest: str
     remarks: list[Remark] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    identity: CopyIdentity | None = None    # the copy's identity, when it was sent by `round`
 
     @property
     def comments(self) -> int:
@@ -76,10 +79,30 @@ class ReadFile:
 
 
 @dataclass
+class Round:
+    """The draft round the answers belong to, as far as it is known."""
+
+    year: int | None = None
+    version: int | None = None          # the latest draft sent
+    answer_by: dt.date | None = None
+    on: dt.date = field(default_factory=dt.date.today)  # the day of the compilation
+
+    def silence(self) -> str:
+        """The overview's status of a municipality that has not answered."""
+        if self.answer_by is None:
+            return "inget svar"
+        from .formatting import long_date
+        if self.on > self.answer_by:
+            return f"inget svar (svarstiden gick ut {long_date(self.answer_by)})"
+        return f"inget svar ännu (svar senast {long_date(self.answer_by)})"
+
+
+@dataclass
 class Compilation:
     files: list[ReadFile] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)      # (file, reason)
     municipalities: list[str] = field(default_factory=list)
+    round: Round = field(default_factory=Round)
 
     @property
     def remarks(self) -> list[Remark]:
@@ -110,11 +133,23 @@ def read_file(path: Path, municipalities: list[str]) -> ReadFile:
     """Return what one returned file holds; raise UnsafeDocument when it cannot be read."""
     with SafeDocx(path) as doc:
         properties: list[str] = []
+        identity = None
         for kind in ("core-properties", "extended-properties", "custom-properties"):
             part = doc.related(kind, source="")
             if part:
                 properties += [el.text or "" for el in doc.xml(part).iter()]
-        named = municipalities_named(municipalities, path.stem, " ".join(properties))
+                if kind == "custom-properties":
+                    identity = identity_of(custom_properties(doc.xml(part)))
+        by_name = municipalities_named(municipalities, path.stem)
+        notes = []
+        if identity is not None and identity.municipality in municipalities:
+            # The identity the round wrote inside the file wins over a name anyone can change.
+            named = [identity.municipality]
+            if by_name and by_name != named:
+                notes.append(f"filnamnet nämner {', '.join(by_name)}, men filen är {identity.municipality}s "
+                             f"remissexemplar (dokumentegenskapen); räknas för {identity.municipality}")
+        else:
+            named = municipalities_named(municipalities, path.stem, " ".join(properties))
         document = doc.xml(doc.main)
         styles = style_names(doc)
         comments_part = doc.related("comments")
@@ -122,7 +157,7 @@ def read_file(path: Path, municipalities: list[str]) -> ReadFile:
         extended_part = doc.related("commentsExtended")
         extended = doc.xml(extended_part) if extended_part else None
         digest = hashlib.sha256(doc.read(doc.main) + (doc.read(comments_part) if comments_part else b"")).hexdigest()
-    result = ReadFile(path.name, named, digest)
+    result = ReadFile(path.name, named, digest, notes=notes, identity=identity)
     municipality = ", ".join(named) or UNKNOWN
     walk = walk_document(document, styles)
     result.remarks += _comment_remarks(comments, extended, walk, path.name, municipality)
@@ -195,9 +230,12 @@ def _sortable(date: str) -> float:
 
 # --- the compilation ---------------------------------------------------------------------------------
 
-def compile_responses(paths: list[Path], municipalities: list[str]) -> Compilation:
-    """Return everything the readable files hold; each unreadable file is listed with its reason."""
-    result = Compilation(municipalities=municipalities)
+def compile_responses(paths: list[Path], municipalities: list[str], round_: Round | None = None) -> Compilation:
+    """Return everything the readable files hold; each unreadable file is listed with its reason.
+
+    With `round_`, an answer on another year's plan or an older draft than the latest is noted.
+    """
+    result = Compilation(municipalities=municipalities, round=round_ or Round())
     seen: dict[str, str] = {}
     # A file whose name looks like a copy ("Huddinge (1).docx", "kopia av ...") is read last, so
     # that of two files with the same content the copy is the one called the duplicate.
@@ -212,6 +250,12 @@ def compile_responses(paths: list[Path], municipalities: list[str]) -> Compilati
             read.notes.append("nämner ingen av medlemskommunerna i filnamnet eller dokumentegenskaperna")
         elif len(read.municipalities) > 1:
             read.notes.append(f"filnamnet nämner flera kommuner ({', '.join(read.municipalities)}); räknas för alla")
+        identity = read.identity
+        if identity is not None and result.round.year is not None and identity.year != result.round.year:
+            read.notes.append(f"exemplar av planen för {identity.year}, inte {result.round.year}")
+        elif identity is not None and result.round.version is not None and identity.version < result.round.version:
+            read.notes.append(f"svar på utkast {identity.version}; det senaste utkastet är utkast "
+                              f"{result.round.version}: kontrollera att synpunkterna gäller den aktuella texten")
         if read.digest in seen:
             read.notes.append(f"dubblett: samma innehåll som {seen[read.digest]}; räknas inte två gånger")
         else:
@@ -229,7 +273,7 @@ def overview(result: Compilation) -> list[list[str]]:
             rows.append([name, ", ".join(f.name for f in files), str(sum(f.comments for f in files)),
                          str(sum(f.changes for f in files)), "svar"])
         else:
-            rows.append([name, "", "0", "0", "inget svar"])
+            rows.append([name, "", "0", "0", result.round.silence()])
     unknown = [f for f in result.files if not f.municipalities]
     if unknown:
         rows.append([UNKNOWN, ", ".join(f.name for f in unknown), str(sum(f.comments for f in unknown)),
@@ -253,9 +297,13 @@ def write_compilation(result: Compilation, out: Path, reference: Path) -> tuple[
     remarks = result.remarks
     comments = sum(r.kind in ("kommentar", "svar") for r in remarks)
     document.add_heading("Remissammanställning", level=1)
-    document.add_paragraph(f"{comments} kommentarer och svar och {len(remarks) - comments} ändringar från "
-                           f"{len(result.files)} filer; {len(result.refused)} filer kunde inte läsas.",
-                           style="Body Text")
+    summary = (f"{comments} kommentarer och svar och {len(remarks) - comments} ändringar från "
+               f"{len(result.files)} filer; {len(result.refused)} filer kunde inte läsas.")
+    if result.round.answer_by is not None:
+        from .formatting import long_date
+        summary += (f" Svar senast {long_date(result.round.answer_by)}; sammanställt "
+                    f"{long_date(result.round.on)}.")
+    document.add_paragraph(summary, style="Body Text")
     document.add_heading("Översikt", level=2)
     _table(document, ["Kommun", "Filer", "Kommentarer", "Ändringar", "Status"], overview(result),
            [3.2, 12.2, 2.6, 2.6, 5.1])
@@ -291,8 +339,8 @@ def write_compilation(result: Compilation, out: Path, reference: Path) -> tuple[
     for f, reason in result.refused:
         writer.writerow([safe_cell(v) for v in ("", "", "kunde inte läsas", "", reason, "", "", "", "", f)])
     for row in overview(result):
-        if row[4] == "inget svar":
-            writer.writerow([row[0], "", "inget svar", "", "", "", "", "", "", ""])
+        if row[4].startswith("inget svar"):
+            writer.writerow([row[0], "", row[4], "", "", "", "", "", "", ""])
     write_atomic(out, finish_docx(buffer.getvalue()))
     write_atomic(csv_path, text.getvalue().encode("utf-8-sig"))
     return out, csv_path
@@ -327,29 +375,99 @@ def _table(document, header: list[str], rows: list[list[str]], widths_cm: list[f
         column.set(qn("w:w"), str(int(Cm(width).twips)))  # LibreOffice lays out by the grid
 
 
-def run_comments(root: Path, files: list[Path], out: Path) -> tuple[list[str], list[str], int]:
+def run_comments(root: Path, files: list[Path], out: Path, year: str | None = None,
+                 on: str | None = None) -> tuple[list[str], list[str], int]:
     """Compile the responses in `files` into `out` (.docx) and `out` .csv.
 
-    Return (warnings about files refused, without a municipality or twice, lines about what was
-    written, exit code: 0, or EXIT_SOME_UNREADABLE when a file could not be read).
+    `year` is the round's year when the files do not carry it; `on` the day of the compilation
+    (ÅÅÅÅ-MM-DD, default today). Return (warnings about files refused, without a municipality or
+    twice, lines about what was written, exit code: 0, or EXIT_SOME_UNREADABLE when a file could
+    not be read).
     """
     from .load import load_shared_municipalities
     from .markdown import reference_doc
     if out.suffix.lower() != ".docx":
         raise PipelineError(f"{out}: utfilen ska sluta på .docx.")
+    day = _day(on)
+    if year is not None and not (str(year).isdigit() and len(str(year)) == 4):
+        raise PipelineError(f"--år: '{year}' är inget årtal (skriv till exempel 2025).")
     names = load_shared_municipalities(root)
-    result = compile_responses(files, names)
-    lines = [f"{f}: kunde inte läsas: {reason}" for f, reason in result.refused]
+    # Read once to learn the round from the copies' identities, then compile against it.
+    years = [r.identity.year for r in _identities(files, names)]
+    round_year = int(year) if year is not None else (max(set(years), key=years.count) if years else None)
+    round_, warnings = round_of(root, round_year, day)
+    versions = [r.identity.version for r in _identities(files, names) if r.identity.year == round_year]
+    if versions and (round_.version is None or max(versions) > round_.version):
+        round_.version = max(versions)
+    result = compile_responses(files, names, round_)
+    lines = warnings + [f"{f}: kunde inte läsas: {reason}" for f, reason in result.refused]
     lines += [f"{f.name}: {note}" for f in result.files for note in f.notes]
     if not result.files:
         raise PipelineError("\n".join(lines + ["Ingen fil kunde läsas; ingen sammanställning skrevs."]))
     reference = reference_doc(root / "templates" / "verksamhetsplan.docx", root / "build" / ".cache")
     docx_path, csv_path = write_compilation(result, out, reference)
     remarks = result.remarks
-    silent = [row[0] for row in overview(result) if row[4] == "inget svar"]
+    silent = [row[0] for row in overview(result) if row[4].startswith("inget svar")]
     written = [f"Skrev {docx_path} ({sum(r.kind in ('kommentar', 'svar') for r in remarks)} kommentarer och svar, "
                f"{sum(r.kind not in ('kommentar', 'svar') for r in remarks)} ändringar, från {len(result.files)} filer)",
                f"Skrev {csv_path}"]
     if silent:
-        written.append(f"Inget svar från: {', '.join(silent)}.")
+        when = ""
+        if result.round.answer_by is not None:
+            from .formatting import long_date
+            passed = result.round.on > result.round.answer_by
+            when = f" (svarstiden gick ut {long_date(result.round.answer_by)})" if passed else \
+                f" ännu (svar senast {long_date(result.round.answer_by)})"
+        written.append(f"Inget svar{when} från: {', '.join(silent)}.")
     return lines, written, EXIT_SOME_UNREADABLE if result.refused else 0
+
+
+def _day(on: str | None) -> dt.date:
+    if on is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(on.strip())
+    except ValueError:
+        raise PipelineError(f"--per: '{on}' är inget datum; skriv det ÅÅÅÅ-MM-DD, t.ex. 2025-11-30.") from None
+
+
+def _identities(files: list[Path], names: list[str]) -> list[ReadFile]:
+    """The files that carry a round's identity (unreadable files are left to the compilation)."""
+    out = []
+    for path in files:
+        try:
+            with SafeDocx(path) as doc:
+                part = doc.related("custom-properties", source="")
+                identity = identity_of(custom_properties(doc.xml(part))) if part else None
+        except UnsafeDocument:
+            continue
+        if identity is not None:
+            out.append(ReadFile(path.name, [identity.municipality], "", identity=identity))
+    return out
+
+
+def round_of(root: Path, year: int | None, on: dt.date) -> tuple[Round, list[str]]:
+    """The round of `year` from its sources: the draft now in plan.yaml and remiss.yaml's answer date."""
+    from . import model as m
+    from .errors import Problem
+    from .load import ROUND_FILE, validate
+    from .paths import display_path, year_dir
+    from .sources import read_yaml
+
+    round_ = Round(year=year, on=on)
+    if year is None:
+        return round_, []
+    problems: list[Problem] = []
+    base = year_dir(root, year)
+    for name, cls in (("plan.yaml", m.Plan), (ROUND_FILE, m.RoundFile)):
+        path = base / name
+        if not path.exists():
+            continue
+        source = read_yaml(path, display_path(path, root), problems)
+        data = validate(source, cls, problems) if source is not None else None
+        if isinstance(data, m.Plan) and data.status == "utkast":
+            round_.version = data.version
+        elif isinstance(data, m.RoundFile):
+            round_.answer_by = data.answer_by
+    warnings = [f"{p} (sammanställningen görs ändå, utan det som står i filen)" for p in problems]
+    return round_, warnings

@@ -76,13 +76,27 @@ _KEEP = [
 ]
 
 
+# File names, addresses and links: a reader copies them, so they keep their characters as written.
+_VERBATIM = re.compile(r"\S+@\S+|\S*(?:https?://|www\.)\S+|[\w.-]+\.(?:docx|pdf|csv|xlsx|md|yaml|html|zip)\b",
+                       re.IGNORECASE)
+
+
 def unbreakable(text: str) -> str:
     """Return text in which amounts, dates, times and ranges cannot be broken across lines.
 
     Spaces inside them become no-break spaces, a hyphen in a range a non-breaking hyphen (it
     prints as "-"), and a dash between two words or numbers is followed by a word joiner
     (invisible): "80 000-125 000 kr", "29–30 augusti", "kl 13.00–15.00" stay on one line.
+    File names, e-mail addresses and links are left as written (see _VERBATIM).
     """
+    out, start = [], 0
+    for match in _VERBATIM.finditer(text):
+        out += [_kept(text[start:match.start()]), match.group(0)]
+        start = match.end()
+    return "".join(out + [_kept(text[start:])])
+
+
+def _kept(text: str) -> str:
     for pattern, replacement in _KEEP:
         text = pattern.sub(replacement, text)
     return text

@@ -21,6 +21,7 @@ from .paths import display_path, year_dir
 from .sources import Loc, SourceFile, format_loc, read_text, read_yaml, shown_key
 
 SHARED_DIR = "gemensamt"
+ROUND_FILE = "remiss.yaml"  # optional: the year's draft round (round.py)
 
 # Which file holds the data that a chapter's or appendix's `innehåll` refers to.
 CONTENT_FILES: dict[str, tuple[str, type[m.Model]]] = {
@@ -53,6 +54,7 @@ class PlanSources:
     files: dict[str, SourceFile] = field(default_factory=dict)
     text_paths: dict[str, str] = field(default_factory=dict)  # text key → path as users see it
     problems: list[Problem] = field(default_factory=list)
+    round: m.RoundFile | None = None  # remiss.yaml, when the year has a draft round (see round.py)
 
     def problem(self, name: str, loc: Loc, message: str) -> Problem:
         """Return a problem located at `loc` in the source file keyed `name`."""
@@ -135,8 +137,9 @@ def read_plan(root: Path, year: int | str) -> PlanSources:
             text = read_text(path, display_path(path, root), problems)
             if text is not None:
                 texts[relative], text_paths[relative] = text, display_path(path, root)
+    round_file = load("remiss", base / ROUND_FILE, m.RoundFile) if (base / ROUND_FILE).exists() else None
     return PlanSources(number, root, plan, municipalities, networks, collaboration, content, texts, files,
-                       text_paths, problems)
+                       text_paths, problems, round_file)
 
 
 def _load_markdown(root: Path, base: Path, relative: str, plan_file: SourceFile, loc: Loc,

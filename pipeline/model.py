@@ -321,3 +321,36 @@ class CommPlanFile(Model):
     cost_footnote: int | None = Field(None, alias="fotnot_kostnad")
     items: list[CommItem] = Field(alias="aktiviteter", min_length=1)
     footnotes: list[NumberedFootnote] = Field(default_factory=list, alias="fotnoter")
+
+
+# --- remiss.yaml: a draft round ------------------------------------------------------------
+
+_EMAIL = re.compile(r"[^@\s,;<>()]+@[^@\s,;<>()]+\.[^@\s,;<>().]{2,}")
+
+
+def _email(value: object) -> object:
+    value = _clean_text(value)
+    if isinstance(value, str) and not _EMAIL.fullmatch(value):
+        raise ValueError(f"'{value}' är ingen e-postadress (skriv den som namn@kommun.se)")
+    return value
+
+
+Email = Annotated[str, BeforeValidator(_email)]
+
+
+class Contact(Model):
+    name: Text = Field(alias="namn")
+    title: Text | None = Field(None, alias="titel")
+    email: Email = Field(alias="e-post")
+    phone: Text | None = Field(None, alias="telefon")
+
+
+class RoundFile(Model):
+    """A draft round: what is asked of the municipalities, by when, and whom they ask."""
+
+    sent_on: dt.date | None = Field(None, alias="skickas")
+    answer_by: dt.date = Field(alias="svar_senast")
+    question: Paragraphs = Field(alias="fråga")
+    contact: Contact = Field(alias="kontakt")
+    answer_to: Email | None = Field(None, alias="svar_till")
+    recipients: dict[str, Email] = Field(default_factory=dict, alias="mottagare")

@@ -43,6 +43,8 @@ def new_year(root: Path, year: int, today: dt.date | None = None) -> list[str]:
         _update_plan(work / "plan.yaml", previous, year, today)
         _clear_calendar(work / "kalendarium.yaml", year)
         _clear_population(work / "budget.yaml", year)
+        if (work / "remiss.yaml").exists():
+            _clear_round_dates(work / "remiss.yaml", year)
         for name in ("mal.yaml", "kansliet.yaml"):
             _relink_activities(work / name, renumbered)
         marked = _mark_old_year(work, previous, year)
@@ -155,6 +157,15 @@ def _clear_population(path: Path, year: int) -> None:
     def change(data):
         data["invånare"]["antal"] = f"{TODO_MARK}: ange antalet invånare på Södertörn den 31 december {year - 1}"
         data["invånare"]["datum"] = dt.date(year - 1, 12, 31)
+    _edit(path, change)
+
+
+def _clear_round_dates(path: Path, year: int) -> None:
+    """Last year's round: the contact and the question stay, the dates are the new year's to set."""
+    def change(data):
+        if "skickas" in data:
+            data["skickas"] = f"{TODO_MARK}: ange dagen då utkastet till {year} skickas ut (ÅÅÅÅ-MM-DD)"
+        data["svar_senast"] = f"{TODO_MARK}: ange sista svarsdagen för utkastet till {year} (ÅÅÅÅ-MM-DD)"
     _edit(path, change)
 
 

@@ -22,7 +22,7 @@ ICC_DATE = slice(24, 36)  # dateTimeNumber in the ICC profile header
 
 
 def normalise_pdf(data: bytes, plan: m.Plan, docx: bytes | None = None, target: str = "PDF:en",
-                  shown: list | None = None) -> bytes:
+                  shown: list | None = None, subject: str | None = None) -> bytes:
     """Return the PDF with fixed dates, deterministic /ID, the plan's metadata and a repaired tag tree.
 
     With `docx`, the repaired document is proofread against it before it is saved (see
@@ -40,7 +40,7 @@ def normalise_pdf(data: bytes, plan: m.Plan, docx: bytes | None = None, target: 
         pdf.docinfo["/ModDate"] = pdf_date
         pdf.docinfo["/Title"] = plan.title
         pdf.docinfo["/Author"] = plan.organisation
-        pdf.docinfo["/Subject"] = f"Verksamhetsplan och budget {plan.year}"
+        pdf.docinfo["/Subject"] = subject or f"Verksamhetsplan och budget {plan.year}"
         pdf.Root.Lang = pikepdf.String("sv-SE")
         if "/DocChecksum" in pdf.trailer:  # LibreOffice's checksum of the time-stamped file
             del pdf.trailer["/DocChecksum"]

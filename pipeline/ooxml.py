@@ -20,6 +20,9 @@ IMAGE_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/rela
 SVG_BLIP_EXTENSION = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"  # MS-ODRAWXML: an a:ext holding asvg:svgBlip
 
 
+FIXED_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
 def q(prefix: str, name: str) -> str:
     """Return the Clark name ({namespace}name) of `prefix:name`."""
     return f"{{{NS[prefix]}}}{name}"
@@ -39,7 +42,10 @@ def replace_parts(package: bytes, parts: dict[str, bytes]) -> bytes:
             names.add(info.filename)
             dst.writestr(info, parts.get(info.filename, src.read(info.filename)))
         for name in sorted(set(parts) - names):
-            dst.writestr(name, parts[name])
+            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_DATE)  # the same bytes on every run
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, parts[name])
     return out.getvalue()
 
 

@@ -26,6 +26,7 @@ import hashlib
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +70,39 @@ REQUIRED_PLACEHOLDERS = [
     "for o in kalendarium", "budget.intäkter", "budget.kostnader", "kommunikationsplan.aktiviteter",
     "for b in bilagor", "{{p b.text }}",
 ]
+
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    """What the code needs of one Word template: its styles, placeholders and fields."""
+
+    key: str                    # part of the prepared copy's cache name
+    data: str                   # whose data the placeholders name, in messages ("planens data")
+    styles: tuple               # (id the code uses, name as stored, name in Swedish Word)
+    placeholders: tuple         # placeholders that must appear
+    names: Callable[[], tuple]  # the context's names (imported when needed)
+    contents: bool = True       # a contents list (TOC field) and a repeated table header row
+
+
+def _plan_names() -> tuple:
+    from .context import CONTEXT_NAMES
+    return CONTEXT_NAMES
+
+
+def _letter_names() -> tuple:
+    from .round import LETTER_NAMES
+    return LETTER_NAMES
+
+
+PLAN = TemplateSpec("plan", "planens data", tuple(STYLES), tuple(REQUIRED_PLACEHOLDERS), _plan_names)
+# The cover letter of a draft round (missiv, see round.py): headings, body text, one table.
+LETTER = TemplateSpec(
+    "missiv", "missivets data",
+    tuple(s for s in STYLES if s[0] in {"Title", "Heading1", "Heading2", "BodyText", "Header", "Footer",
+                                          "Plantabell", "Tabellrubrik", "Tabelltext"}),
+    ("{{ titel }}", "{{ svar_senast }}", "for f in fråga", "for k in kommuner", "{{ kontakt.namn }}"),
+    _letter_names, contents=False)
+
 # Attributes that name a style: every place a package refers to one.
 STYLE_REFERENCES = {f"{W}{tag}" for tag in ("pStyle", "rStyle", "tblStyle", "basedOn", "next", "link",
                                             "numStyleLink", "styleLink")}
@@ -76,25 +110,27 @@ XML_PART = re.compile(r"word/[^/]+\.xml")
 TEXT_PART = re.compile(r"word/(document\d*|header\d+|footer\d+|footnotes|endnotes)\.xml")
 
 
-def prepare_template(template: Path, cache_dir: Path, shown: Path | str | None = None) -> Path:
+def prepare_template(template: Path, cache_dir: Path, shown: Path | str | None = None,
+                     spec: TemplateSpec = PLAN) -> Path:
     """Return the template prepared for the build (see the module's doc); raise TemplateError naming problems.
 
-    `shown` is the template's name in messages (its path from the project's folder).
+    `shown` is the template's name in messages (its path from the project's folder); `spec` says
+    what the code needs of it (the plan's template, or the cover letter's).
     """
     data = _read(template)
     # keyed by the template and by this module, so that a changed preparation prepares again
-    digest = hashlib.sha256(data + Path(__file__).read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(data + spec.key.encode() + Path(__file__).read_bytes()).hexdigest()[:16]
     target = cache_dir / f"mall-{digest}.docx"
     if target.exists():
         return target
-    prepared = prepared_bytes(shown or template, data)
+    prepared = prepared_bytes(shown or template, data, spec)
     from .writer import write_cache
     return write_cache(target, prepared)
 
 
-def lint_template(path: Path) -> Path:
+def lint_template(path: Path, spec: TemplateSpec = PLAN) -> Path:
     """Return `path` if the template can be prepared for a build; raise TemplateError naming what is wrong."""
-    prepared_bytes(path, _read(path))
+    prepared_bytes(path, _read(path), spec)
     return path
 
 
@@ -104,7 +140,7 @@ def _read(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def prepared_bytes(template: Path | str, data: bytes) -> bytes:
+def prepared_bytes(template: Path | str, data: bytes, spec: TemplateSpec = PLAN) -> bytes:
     from lxml import etree
 
     try:
@@ -118,13 +154,13 @@ def prepared_bytes(template: Path | str, data: bytes) -> bytes:
     for name in [n for n in xml if TEXT_PART.fullmatch(n)]:
         xml[name] = _with_namespaces(xml[name])
     _page_breaks_out_of_tag_paragraphs(xml["word/document.xml"])
-    problems = _canonical_style_ids(xml)
+    problems = _canonical_style_ids(xml, spec.styles)
     _set_language(xml["word/styles.xml"])
     if "word/settings.xml" in xml:  # every office program writes one
         _set_settings(xml["word/settings.xml"])
-    problems += _structure_problems(xml)
+    problems += _structure_problems(xml, spec.contents)
     problems += _picture_problems(xml["word/document.xml"])
-    problems += placeholder_problems(xml)
+    problems += placeholder_problems(xml, spec)
     if problems:
         raise TemplateError(template, "; ".join(problems) + ". Se templates/README.md.")
     from .ooxml import replace_parts, xml_bytes
@@ -166,7 +202,7 @@ def _fold(name: str) -> str:
     return re.sub(r"\s+", " ", name).strip().casefold()
 
 
-def _canonical_style_ids(xml: dict) -> list[str]:
+def _canonical_style_ids(xml: dict, wanted_styles=STYLES) -> list[str]:
     """Give each style the code needs the id the code uses; return the styles that are missing."""
     styles = xml["word/styles.xml"]
     by_name: dict[str, str] = {}
@@ -181,7 +217,7 @@ def _canonical_style_ids(xml: dict) -> list[str]:
             by_name.setdefault(_fold(label), sid)
     mapping: dict[str, str] = {}
     missing = []
-    for wanted, name, swedish in STYLES:
+    for wanted, name, swedish in wanted_styles:
         found = by_name.get(_fold(name)) or by_name.get(_fold(swedish))
         if found is None:
             missing.append(f"formatmallen '{name}' ({swedish} i svenskt Word) saknas")
@@ -314,19 +350,19 @@ PPR_ORDER = ["pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "w
              "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange"]
 
 
-def _structure_problems(xml: dict) -> list[str]:
+def _structure_problems(xml: dict, contents: bool = True) -> list[str]:
     """The contents field, the page-number fields and a repeated table header."""
     body = xml["word/document.xml"]
     instructions = _field_instructions(body)
     problems = []
-    if not any(re.match(r"\s*TOC\b", i) for i in instructions):
+    if contents and not any(re.match(r"\s*TOC\b", i) for i in instructions):
         problems.append("innehållsförteckningsfältet (TOC) saknas")
     footer_fields = [i for name, root in xml.items() if re.fullmatch(r"word/(footer|header)\d+\.xml", name)
                      for i in _field_instructions(root)] + instructions
     if not any(re.match(r"\s*PAGE\b", i) for i in footer_fields) or \
             not any(re.match(r"\s*NUMPAGES\b", i) for i in footer_fields):
         problems.append("sidfotens fält PAGE och NUMPAGES (\"Sida X av Y\") saknas")
-    if body.find(f".//{W}tblHeader") is None:
+    if contents and body.find(f".//{W}tblHeader") is None:
         problems.append("tabellerna saknar upprepad rubrikrad (w:tblHeader)")
     return problems
 
@@ -397,19 +433,17 @@ TAG = re.compile(r"\{%-?\s*(?:(?:p|tr|tc|r)\s)?\s*(.*?)\s*-?%\}|\{\{-?\s*(?:(?:p
 OPENERS = {"for": "endfor", "if": "endif"}
 
 
-def placeholder_problems(xml: dict) -> list[str]:
+def placeholder_problems(xml: dict, spec: TemplateSpec = PLAN) -> list[str]:
     """Missing placeholders, and broken ones, each named with where it is."""
     from jinja2 import Environment, TemplateSyntaxError, meta
 
-    from .context import CONTEXT_NAMES
-
     paragraphs = _paragraphs(xml)
     everything = "\n".join(p.text for p in paragraphs)
-    problems = [f"platshållaren {p} saknas" for p in REQUIRED_PLACEHOLDERS if p not in everything]
+    problems = [f"platshållaren {p} saknas" for p in spec.placeholders if p not in everything]
     env = Environment()
     stack: list[tuple[str, str, str]] = []  # (keyword, tag, where)
     loop_names = set(re.findall(r"\{%-?\s*(?:(?:p|tr|tc|r)\s)?\s*for\s+([\w\s,]+?)\s+in\s", everything))
-    known = set(CONTEXT_NAMES) | {"loop"} | {n.strip() for names in loop_names for n in names.split(",")}
+    known = set(spec.names()) | {"loop"} | {n.strip() for names in loop_names for n in names.split(",")}
     for paragraph in paragraphs:
         text = paragraph.text
         shown = _short(text)
@@ -459,7 +493,7 @@ def placeholder_problems(xml: dict) -> list[str]:
                 close = difflib.get_close_matches(name, sorted(known), n=1)
                 hint = f" (menar du '{close[0]}'?)" if close else ""
                 problems.append(f"{paragraph.where}: platshållaren {tag} pekar på '{name}', som inte finns i "
-                                f"planens data{hint}")
+                                f"{spec.data}{hint}")
     for kind, tag, where in stack:
         problems.append(f"{where}: {tag} saknar sitt {{%p {OPENERS[kind]} %}}")
     return problems

@@ -93,3 +93,39 @@ def other_shape_build(tmp_path_factory) -> tuple[Path, Path]:
     result = run_cli("build", "2031", "--out", str(out), root=root)
     assert result.returncode == 0, result.stderr
     return out / "verksamhetsplan-2031.docx", out / "verksamhetsplan-2031.pdf"
+
+
+ROUND_FILE = """# Remissomgång för utkast 2 (testets egen)
+skickas: 2024-01-17
+svar_senast: 2024-02-09
+fråga:
+  - Vi ber om kommunens synpunkter på utkastet, särskilt på utvecklingsaktiviteterna & budgeten.
+  - Stämmer aktiviteterna med vad kommunen vill prioritera under året?
+kontakt:
+  namn: Helene Olofsson
+  titel: strateg, Södertörns kansli
+  e-post: helene.olofsson2@huddinge.se
+  telefon: 08-535 300 00
+mottagare:
+  Botkyrka: registrator@botkyrka.se
+  Nynäshamn: kommun@nynashamn.se
+"""
+
+
+def make_round(project: Path, version: int = 2, text: str = ROUND_FILE) -> None:
+    """Turn a project copy's 2024 plan into draft `version` with a round file."""
+    if "status: beslutad" in (project / "sources" / "2024" / "plan.yaml").read_text(encoding="utf-8"):
+        make_draft(project, version)
+    (project / "sources" / "2024" / "remiss.yaml").write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def round_2024(tmp_path_factory) -> Path:
+    """Prepare the draft round of 2024 (draft 2) once for the session; return the project root."""
+    if libreoffice_status() is not None:
+        pytest.skip(f"LibreOffice saknas: {libreoffice_status()}")
+    project = copy_project(tmp_path_factory.mktemp("remissomgang") / "projekt")
+    make_round(project)
+    result = run_cli("round", "2024", root=project)
+    assert result.returncode == 0, result.stderr
+    return project

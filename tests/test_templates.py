@@ -22,6 +22,7 @@ from docx.shared import Cm, RGBColor
 from lxml import etree
 
 from conftest import ROOT, copy_project, needs_libreoffice, run_cli
+from drafts import rewrite_parts
 from test_docx import paragraphs
 from pipeline.errors import TemplateError
 from pipeline.templates import REQUIRED_STYLES, STYLES, lint_template
@@ -61,6 +62,20 @@ def test_shipped_template_passes():
     assert lint_template(TEMPLATE) == TEMPLATE
     result = run_cli("lint-templates")
     assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "templates/verksamhetsplan.docx: mallen har alla formatmallar och platshållare som koden använder.",
+        "templates/missiv.docx: mallen har alla formatmallar och platshållare som koden använder för missivet."]
+
+
+def test_the_cover_letter_template_is_checked_against_the_letter_s_own_data(tmp_path):
+    letter = tmp_path / "missiv.docx"
+    shutil.copy(ROOT / "templates" / "missiv.docx", letter)
+    rewrite_parts(letter, letter, lambda parts: parts.update({"word/document.xml": parts["word/document.xml"]
+                                                              .replace(b"{{ kontakt.namn }}", b"{{ kansliet }}")}))
+    result = run_cli("lint-templates", "--template", str(letter))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "platshållaren {{ kontakt.namn }} saknas" in result.stderr
+    assert "platshållaren {{ kansliet }} pekar på 'kansliet', som inte finns i missivets data" in result.stderr
 
 
 def test_every_required_style_is_in_the_template_under_its_name():

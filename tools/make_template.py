@@ -413,11 +413,16 @@ def main() -> int:
         dst.writestr("word/header1.xml", header_xml())
         dst.writestr("word/footer1.xml", footer_xml())
     src_path.unlink()
+    return finish(tmp, OUT)
+
+
+def finish(tmp: Path, out: Path) -> int:
+    """Package the work file as Word wants it, put it in place and say so."""
     sys.path.insert(0, str(ROOT))
     from pipeline.package import finish_docx  # pandoc's unused hyperlink, Table based on TableNormal
     tmp.write_bytes(finish_docx(tmp.read_bytes()))
-    tmp.replace(OUT)
-    print(f"skrev {OUT.relative_to(ROOT)}")
+    tmp.replace(out)
+    print(f"skrev {out.relative_to(ROOT)}")
     return 0
 
 

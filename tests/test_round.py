@@ -1,0 +1,283 @@
+"""The draft round: each municipality's copy, the cover letter, the recipients, and whose answer is whose."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import docx
+import pikepdf
+import pytest
+from lxml import etree
+
+from conftest import ROUND_FILE, copy_project, make_round, needs_libreoffice, run_cli
+from drafts import add_comments, rewrite_parts
+from pipeline.contents import contents_pages
+from pipeline.identity import custom_properties, identity_of
+from test_docx import document_text
+
+MUNICIPALITIES = ["Botkyrka", "Haninge", "Huddinge", "Nykvarn", "Nynäshamn", "Salem", "Södertälje", "Tyresö"]
+FOLDER = "build/2024/remiss-utkast-2"
+
+
+def folder(project: Path) -> Path:
+    return project / FOLDER
+
+
+def identity(path: Path):
+    with zipfile.ZipFile(path) as z:
+        return identity_of(custom_properties(etree.fromstring(z.read("docProps/custom.xml"))))
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+# --- what is sent -------------------------------------------------------------------------------
+
+@needs_libreoffice
+def test_the_round_folder_holds_exactly_what_is_sent(round_2024):
+    names = sorted(p.name for p in folder(round_2024).iterdir())
+    assert names == sorted([f"{m}-verksamhetsplan-2024-utkast-2.docx" for m in MUNICIPALITIES] + [
+        "missiv-2024-utkast-2.docx", "missiv-2024-utkast-2.pdf", "mottagare.csv",
+        "verksamhetsplan-2024-utkast-2.pdf"])
+    assert not [p for p in folder(round_2024).parent.iterdir() if p.name.startswith(".")]  # no work folders
+
+
+@needs_libreoffice
+@pytest.mark.parametrize("municipality", MUNICIPALITIES)
+def test_each_copy_carries_its_municipality_version_and_answer_date(round_2024, municipality):
+    path = folder(round_2024) / f"{municipality}-verksamhetsplan-2024-utkast-2.docx"
+    found = identity(path)
+    assert (found.municipality, found.year, found.version, found.answer_by.isoformat()) == \
+        (municipality, 2024, 2, "2024-02-09")
+    official = {"Nykvarn": "Nykvarns kommun", "Nynäshamn": "Nynäshamns kommun", "Salem": "Salems kommun"}.get(
+        municipality, f"{municipality} kommun")
+    assert f"Remissexemplar för {official} – svar senast 9 februari 2024" in document_text(path)
+    # the plan's own properties are untouched; python-docx alone reads them
+    assert docx.Document(str(path)).core_properties.title == "Verksamhetsplan och budget 2024"
+
+
+@needs_libreoffice
+def test_each_copy_opens_without_a_prompt_and_shows_its_contents_with_page_numbers(round_2024):
+    path = folder(round_2024) / "Salem-verksamhetsplan-2024-utkast-2.docx"
+    with zipfile.ZipFile(path) as z:
+        assert b"updateFields" not in z.read("word/settings.xml")
+    pages = contents_pages(path.read_bytes())
+    assert len(pages) >= 10, pages
+    assert next(iter(pages)) == "1. Om verksamhetsplanen 2024"
+    # the pages are those of the PDF sent beside it (the copy's one added line does not move a page)
+    pdf = pdf_text(folder(round_2024) / "verksamhetsplan-2024-utkast-2.pdf").split("\f")
+    def words(text: str) -> str:  # dashes, joiners and spaces as the PDF's text layer may have them
+        return " ".join(re.findall(r"[^\W\d_]+", text))
+    for heading, page in pages.items():
+        assert words(heading) in words(pdf[page - 1]), (heading, page)
+
+
+@needs_libreoffice
+def test_the_cover_letter_says_what_is_asked_by_when_and_how(round_2024):
+    letter = folder(round_2024) / "missiv-2024-utkast-2.docx"
+    text = " ".join(document_text(letter).split())
+    pdf = " ".join(pdf_text(letter.with_suffix(".pdf")).split())
+    for words in ["Remiss: Verksamhetsplan och budget 2024, utkast 2",
+                  "särskilt på utvecklingsaktiviteterna & budgeten",      # & survives (autoescape)
+                  "Stämmer aktiviteterna med vad kommunen vill prioritera under året?",
+                  "Svar senast den 9 februari 2024", "helene.olofsson2@huddinge.se", "08-535 300 00",
+                  "kommentarer i Word", "behåll filnamnet", "verksamhetsplan-2024-utkast-2.pdf",
+                  "Södertörns åtta medlemskommuner", "Nykvarns kommun"]:
+        assert words in text.replace("\u00a0", " ").replace("\u2011", "-"), words
+        # pdftotext drops a hyphen where a line breaks after it ("verksamhetsplan-⏎2024-…")
+        assert words.replace("-", "") in pdf.replace("\u00a0", " ").replace("-", ""), words
+    for municipality in MUNICIPALITIES:
+        assert f"{municipality}-verksamhetsplan-2024-utkast-2.docx" in text
+        assert f"{municipality}verksamhetsplan2024utkast2.docx" in pdf.replace("-", "")
+    with pikepdf.open(letter.with_suffix(".pdf")) as pdf_file:
+        assert str(pdf_file.docinfo["/Title"]) == "Remiss: Verksamhetsplan och budget 2024, utkast 2"
+        assert str(pdf_file.Root.Lang) == "sv-SE"
+        meta = pdf_file.open_metadata()
+        assert meta["pdfaid:part"] == "2" and meta["pdfuaid:part"] == "1"
+
+
+@needs_libreoffice
+def test_the_recipients_list_names_each_municipality_its_address_and_its_files(round_2024):
+    with (folder(round_2024) / "mottagare.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    assert [r["Kommun"] for r in rows] == MUNICIPALITIES
+    by_name = {r["Kommun"]: r for r in rows}
+    assert by_name["Botkyrka"]["E-post"] == "registrator@botkyrka.se"
+    assert by_name["Haninge"]["E-post"] == ""            # not given: the secretariat fills it in
+    assert by_name["Nynäshamn"]["Kommunnamn"] == "Nynäshamns kommun"
+    for row in rows:
+        attached = row["Bifoga"].split(", ")
+        assert attached[0] == f"{row['Kommun']}-verksamhetsplan-2024-utkast-2.docx"
+        assert all((folder(round_2024) / name).is_file() for name in attached)
+        assert row["Svar senast"] == "2024-02-09" and row["Svar till"] == "helene.olofsson2@huddinge.se"
+
+
+@needs_libreoffice
+def test_the_same_sources_give_the_same_round_byte_for_byte(round_2024, tmp_path):
+    project = copy_project(tmp_path / "igen")
+    make_round(project)
+    result = run_cli("round", "2024", root=project)
+    assert result.returncode == 0, result.stderr
+
+    def digests(root: Path) -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder(root).iterdir()}
+    assert digests(project) == digests(round_2024)
+
+
+# --- what is refused -----------------------------------------------------------------------------
+
+def test_a_round_needs_a_round_file_and_a_draft(project):
+    result = run_cli("round", "2024", root=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "sources/2024/plan.yaml: planen är beslutad" in result.stderr
+    (project / "sources" / "2024" / "remiss.yaml").write_text(ROUND_FILE, encoding="utf-8")
+    result = run_cli("round", "2024", root=project)
+    assert result.returncode == 1 and "planen är beslutad" in result.stderr
+    (project / "sources" / "2024" / "remiss.yaml").unlink()
+    make_round(project)
+    (project / "sources" / "2024" / "remiss.yaml").unlink()
+    result = run_cli("round", "2024", root=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "sources/2024/remiss.yaml saknas" in result.stderr
+    assert not (project / "build").exists()
+
+
+def test_mistakes_in_the_round_file_are_reported_by_check_with_line_and_key(project):
+    make_round(project, text=ROUND_FILE.replace("svar_senast: 2024-02-09", "svar_senast: 2024-02-10")
+               .replace("e-post: helene.olofsson2@huddinge.se", "e-post: helene.olofsson2")
+               .replace("  Botkyrka: registrator@botkyrka.se", "  Botkyrk: registrator@botkyrka.se")
+               .replace("skickas: 2024-01-17", "skickas: 2024-02-30"))
+    result = run_cli("check", "2024", root=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert "sources/2024/remiss.yaml:2: skickas: ska vara ett datum skrivet ÅÅÅÅ-MM-DD, inte '2024-02-30'. " \
+           "Den dagen finns inte; kontrollera dag och månad." in lines
+    assert "sources/2024/remiss.yaml:10: kontakt.e-post: 'helene.olofsson2' är ingen e-postadress (skriv den " \
+           "som namn@kommun.se)." in lines
+    # the rules (a weekday, a member municipality) run once the file's values can be read
+    make_round(project, text=ROUND_FILE.replace("svar_senast: 2024-02-09", "svar_senast: 2024-02-10")
+               .replace("  Botkyrka: registrator@botkyrka.se", "  Botkyrk: registrator@botkyrka.se"))
+    lines = run_cli("check", "2024", root=project).stderr.splitlines()
+    assert "sources/2024/remiss.yaml:3: svar_senast: svarsdagen 2024-02-10 är en lördag; välj en vardag." in lines
+    assert "sources/2024/remiss.yaml:13: mottagare.Botkyrk: 'Botkyrk' är ingen av medlemskommunerna i " \
+           "kommuner.yaml. Menade du 'Botkyrka'?" in lines
+    make_round(project, text=ROUND_FILE.replace("svar_senast: 2024-02-09", "svar_senast: 2024-01-10"))
+    lines = run_cli("check", "2024", root=project).stderr.splitlines()
+    assert "sources/2024/remiss.yaml:3: svar_senast: svarsdagen 2024-01-10 ska komma efter skickas (2024-01-17)." \
+        in lines
+
+
+@needs_libreoffice
+def test_a_failed_round_leaves_the_previous_one_as_it_was(round_2024, tmp_path):
+    project = copy_project(tmp_path / "p")
+    shutil.copytree(folder(round_2024), folder(project))
+    before = {p.name: p.read_bytes() for p in folder(project).iterdir()}
+    make_round(project)
+    broken = project / "templates" / "missiv.docx"
+    rewrite_parts(broken, broken, lambda parts: parts.update({"word/document.xml": parts["word/document.xml"]
+                                                              .replace(b"{{ svar_senast }}", b"{{ svar_senats }}", 1)}))
+    result = run_cli("round", "2024", root=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "templates/missiv.docx" in result.stderr and "svar_senats" in result.stderr
+    assert "menar du 'svar_senast'" in result.stderr
+    assert {p.name: p.read_bytes() for p in folder(project).iterdir()} == before
+    assert not [p for p in folder(project).parent.iterdir() if p.name.startswith(".")]
+
+
+# --- whose answer is whose -----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def answers(round_2024, tmp_path_factory) -> dict[str, Path]:
+    """Returned copies as they come back: renamed, misnamed, saved by LibreOffice, from an older draft."""
+    sent = folder(round_2024)
+    back = tmp_path_factory.mktemp("svar")
+    out = {}
+    out["renamed"] = add_comments(sent / "Botkyrka-verksamhetsplan-2024-utkast-2.docx", back / "svar.docx", [
+        ("Verksamhetsplanen beslutas årligen", "Skriv varje år.", "Bertil Berg")])
+    out["misnamed"] = add_comments(sent / "Haninge-verksamhetsplan-2024-utkast-2.docx",
+                                   back / "Huddinge-synpunkter.docx", [
+                                       ("Bevaka frågan om elförsörjning", "Och vätgas.", "Hanna Holm")])
+    commented = add_comments(sent / "Salem-verksamhetsplan-2024-utkast-2.docx", back / "salem-tmp.docx", [
+        ("Kansliet bemannas", "Hur många?", "Sara Sund")])
+    lo = back / "lo"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{back}/profil", "--convert-to",
+                    "docx:MS Word 2007 XML", "--outdir", str(lo), str(commented)],
+                   check=True, capture_output=True, timeout=180)
+    out["libreoffice"] = (lo / "salem-tmp.docx").rename(back / "Dokument1.docx")
+    commented.unlink()
+    older = add_comments(sent / "Tyresö-verksamhetsplan-2024-utkast-2.docx", back / "Tyresö.docx", [
+        ("Personalkostnader", "Varför ca?", "Tove Tyr")])
+    out["older"] = rewrite_parts(older, older, lambda parts: parts.update({"docProps/custom.xml": parts[
+        "docProps/custom.xml"].replace(b'name="Remiss utkast"><vt:i4>2</vt:i4>', b'name="Remiss utkast"><vt:i4>1</vt:i4>')}))
+    return out
+
+
+@needs_libreoffice
+def test_libreoffice_keeps_the_identity_when_it_saves_a_copy(answers):
+    found = identity(answers["libreoffice"])
+    assert (found.municipality, found.year, found.version) == ("Salem", 2024, 2)
+
+
+@needs_libreoffice
+def test_the_compilation_knows_each_answer_by_the_identity_inside_it(round_2024, answers, tmp_path):
+    out = tmp_path / "sammanstallning.docx"
+    result = run_cli("comments", *map(str, answers.values()), "--out", str(out), "--per", "2024-02-12",
+                     root=round_2024)
+    assert result.returncode == 0, result.stderr
+    warnings = result.stderr
+    assert ("Huddinge-synpunkter.docx: filnamnet nämner Huddinge, men filen är Haninges remissexemplar "
+            "(dokumentegenskapen); räknas för Haninge") in warnings
+    assert ("Tyresö.docx: svar på utkast 1; det senaste utkastet är utkast 2: kontrollera att synpunkterna "
+            "gäller den aktuella texten") in warnings
+    assert "svar.docx" not in warnings and "Dokument1.docx" not in warnings  # recognised, nothing to say
+    with (out.with_suffix(".csv")).open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    by_file = {r["Fil"]: r["Kommun"] for r in rows if r["Fil"]}
+    assert by_file == {"svar.docx": "Botkyrka", "Huddinge-synpunkter.docx": "Haninge",
+                       "Dokument1.docx": "Salem", "Tyresö.docx": "Tyresö"}
+    silent = {r["Kommun"]: r["Typ"] for r in rows if r["Typ"].startswith("inget svar")}
+    assert silent == {m: "inget svar (svarstiden gick ut 9 februari 2024)"
+                      for m in ["Huddinge", "Nykvarn", "Nynäshamn", "Södertälje"]}
+    assert "Inget svar (svarstiden gick ut 9 februari 2024) från: Huddinge, Nykvarn, Nynäshamn, " \
+           "Södertälje." in result.stdout
+    text = " ".join(document_text(out).split())
+    assert "Svar senast 9 februari 2024; sammanställt 12 februari 2024." in text
+
+
+@needs_libreoffice
+def test_before_the_answer_date_the_silent_are_not_yet_late(round_2024, answers, tmp_path):
+    out = tmp_path / "tidigt.docx"
+    result = run_cli("comments", str(answers["renamed"]), "--out", str(out), "--per", "2024-02-01",
+                     root=round_2024)
+    assert result.returncode == 0, result.stderr
+    assert "Inget svar ännu (svar senast 9 februari 2024) från: Haninge, Huddinge" in result.stdout
+    result = run_cli("comments", str(answers["renamed"]), "--out", str(out), "--per", "1 februari",
+                     root=round_2024)
+    assert result.returncode == 1 and "--per: '1 februari' är inget datum" in result.stderr
+
+
+def test_new_year_keeps_the_round_file_with_its_dates_to_fill_in(project):
+    (project / "sources" / "2024" / "remiss.yaml").write_text(ROUND_FILE, encoding="utf-8")
+    result = run_cli("new-year", "2025", root=project)
+    assert result.returncode == 0, result.stderr
+    lines = run_cli("check", "2025", root=project).stderr.splitlines()
+    assert "sources/2025/remiss.yaml:2: skickas: att göra: ange dagen då utkastet till 2025 skickas ut " \
+           "(ÅÅÅÅ-MM-DD)" in lines
+    assert "sources/2025/remiss.yaml:3: svar_senast: att göra: ange sista svarsdagen för utkastet till 2025 " \
+           "(ÅÅÅÅ-MM-DD)" in lines
+    assert "helene.olofsson2@huddinge.se" in (project / "sources" / "2025" / "remiss.yaml").read_text("utf-8")
+
+
+def test_file_names_addresses_and_links_keep_their_hyphens():
+    from pipeline.formatting import unbreakable
+    assert unbreakable("Botkyrka-verksamhetsplan-2024-utkast-2.docx") == "Botkyrka-verksamhetsplan-2024-utkast-2.docx"
+    assert unbreakable("skriv till a-2@b.se eller se www.x.se/plan-2024") == \
+        "skriv till a-2@b.se eller se www.x.se/plan-2024"
+    assert unbreakable("80 000-125 000 kr") == "80\u00a0000\u2011125\u00a0000\u00a0kr"
