@@ -47,6 +47,7 @@ lint-templates: $(STAMP)
 
 test: $(STAMP)
 	@sh tools/install-system-deps.sh test
+	@sh tools/install-browser-tools.sh
 	@$(PY) -m pytest
 
 bench: $(STAMP) system-deps

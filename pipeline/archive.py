@@ -4,7 +4,8 @@
 - the PDF, named with year and decision date;
 - metadata.json: title, body, year, decision date, the PDF's name and SHA-256, the git revision of
   the sources, and the SHA-256 of every source file and template the plan was built from;
-- SHA256SUMS: the checksums of the PDF and of metadata.json (`sha256sum -c` reads it).
+- the web page (html.py), named as the PDF;
+- SHA256SUMS: the checksums of the PDF, the web page and metadata.json (`sha256sum -c` reads it).
 
 What the archive promises is its content: exactly these three files, each as written. The files
 are written read-only, but a read-only bit is not part of the promise (git and most copies do
@@ -79,9 +80,12 @@ def archive(root: Path, year: int | str, soffice_url: str | None = None) -> list
             raise PipelineError("\n".join([f"archive/{year} är skadat; det är arkivet som har ändrats, inte planen:", *damage,
                                  "Arkivet skrivs aldrig om. Återställ mappen från säkerhetskopian eller git "
                                  f"(git checkout -- archive/{year}) och kör verify-archive."]))
+    from .build import make_html
     _, pdf = build_outputs(root, sources, soffice_url=soffice_url)
     name = f"verksamhetsplan-{year}-beslutad-{plan.decided_on.isoformat()}.pdf"
     digest = sha256(pdf)
+    page = make_html(root, sources)
+    page_name = name.removesuffix(".pdf") + ".html"
     if folder.exists():
         return _already_archived(root, year, folder, digest)
     metadata = {
@@ -94,13 +98,14 @@ def archive(root: Path, year: int | str, soffice_url: str | None = None) -> list
         "källversion": source_revision(root),
         "källfiler": source_files(root, year),
         "format": "PDF/A-2b, PDF/UA-1, språk sv-SE",
+        "webbsida": {"fil": page_name, "sha256": sha256(page), "format": "HTML, en fil, språk sv"},
     }
     meta_bytes = (json.dumps(metadata, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    sums = f"{digest}  {name}\n{sha256(meta_bytes)}  {METADATA}\n".encode("utf-8")
+    sums = (f"{digest}  {name}\n{sha256(page)}  {page_name}\n{sha256(meta_bytes)}  {METADATA}\n").encode("utf-8")
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{year}-", dir=folder.parent))
     try:
-        for filename, data in ((name, pdf), (METADATA, meta_bytes), (SUMS, sums)):
+        for filename, data in ((name, pdf), (page_name, page), (METADATA, meta_bytes), (SUMS, sums)):
             (work / filename).write_bytes(data)
             os.chmod(work / filename, 0o444)
         os.chmod(work, 0o755)
@@ -108,7 +113,7 @@ def archive(root: Path, year: int | str, soffice_url: str | None = None) -> list
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    return [f"Arkiverade {plan.title} i archive/{year}/{name}", f"SHA-256: {digest}"]
+    return [f"Arkiverade {plan.title} i archive/{year}/{name} (och webbsidan {page_name})", f"SHA-256: {digest}"]
 
 
 def _already_archived(root: Path, year: int | str, folder: Path, digest: str) -> list[str]:
@@ -245,7 +250,17 @@ def _metadata_problems(folder: Path, meta_path: Path, listed: dict, actual: dict
     elif name in actual and digest != actual[name]:
         problems.append(f"{shown}: kontrollsumman för {name} stämmer inte med filen (metadata och PDF "
                         f"hör inte ihop).")
-    pdfs = [n for n in listed if n != METADATA]
+    page = metadata.get("webbsida")
+    page_name = page.get("fil") if isinstance(page, dict) else None
+    if page is not None:
+        if not isinstance(page_name, str) or not page_name:
+            problems.append(f"{shown}: uppgiften 'webbsida.fil' saknas.")
+        elif page_name not in listed:
+            problems.append(f"{shown}: webbsidan {page_name} som metadata beskriver står inte i {SUMS}.")
+        elif page_name in actual and page.get("sha256") != actual[page_name]:
+            problems.append(f"{shown}: kontrollsumman för {page_name} stämmer inte med filen (metadata och "
+                            f"webbsida hör inte ihop).")
+    pdfs = [n for n in listed if n not in (METADATA, page_name)]
     if isinstance(name, str) and pdfs and pdfs != [name]:
         others = ", ".join(n for n in pdfs if n != name)
         if others:

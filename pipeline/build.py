@@ -15,7 +15,7 @@ from .contents import contents_headings, fill_contents
 from .context import build_context
 from .figures import Figure, add_pictures, make_figure, referenced_figures
 from .load import PlanSources, read_plan
-from .paths import display_path, output_paths
+from .paths import display_path, html_path, output_paths
 from .render import render_docx
 from .templates import prepare_template
 from .uptodate import inputs_digest, remember
@@ -43,6 +43,12 @@ def with_contents(data: bytes, actual) -> bytes:
     """The DOCX with its contents list filled in from the proofread PDF: headings and their pages."""
     from .proofread import heading_pages
     return fill_contents(data, heading_pages(contents_headings(data), actual))
+
+
+def make_html(root: Path, sources: PlanSources) -> bytes:
+    """Return the plan's web page (html.py): the same context, its own template, figures inline."""
+    from .html import render_html
+    return render_html(root, sources, make_figures(sources, root / "build" / ".cache"))
 
 
 def render_plan(root: Path, sources: PlanSources, template: Path | None = None) -> tuple[bytes, list[Figure]]:
@@ -173,11 +179,15 @@ def _write(root: Path, sources: PlanSources, data: bytes, pdf: bytes, out_dir: P
     with _docx_kept_if_no_pdf(root, docx_path, lambda: fill_contents(data)):
         # a ProofreadError is not a ConversionError: a discrepancy writes nothing at all
         pdf = normalise_pdf(pdf, sources.plan, docx=data, target=display_path(pdf_path, root), shown=shown)
+    page = make_html(root, sources)
+    page_path = html_path(root, sources.year, out_dir)
     write_atomic(docx_path, with_contents(data, shown[0]))
     write_atomic(pdf_path, pdf)
-    remember(sources.year, [docx_path, pdf_path], digests[str(sources.year)])
+    write_atomic(page_path, page)
+    remember(sources.year, [docx_path, pdf_path, page_path], digests[str(sources.year)])
     yield f"Skrev {display_path(docx_path, root)}"
     yield f"Skrev {display_path(pdf_path, root)}"
+    yield f"Skrev {display_path(page_path, root)}"
 
 
 def check_all(root: Path, years: list[int | str]) -> list[PlanSources]:

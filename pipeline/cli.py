@@ -187,14 +187,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build(root: Path, args: argparse.Namespace) -> None:
     """Build the years whose inputs or outputs changed; LibreOffice boots before heavy imports."""
-    from .paths import display_path, output_paths
+    from .paths import display_path, html_path, output_paths
     from .uptodate import inputs_digest, is_current
     years = list(dict.fromkeys(args.year))
     out_dir = args.out if len(years) == 1 else None
     digests = {}
     for year in years:
         docx_path, pdf_path = output_paths(root, year, out_dir)
-        outputs = [docx_path] if args.docx_only else [docx_path, pdf_path]
+        outputs = [docx_path] if args.docx_only else [docx_path, pdf_path, html_path(root, year, out_dir)]
         digest = inputs_digest(root, year)
         if not args.force and is_current(year, outputs, digest):
             print(f"{year}: inget har ändrats sedan förra bygget ({display_path(outputs[-1], root)} är aktuell).")

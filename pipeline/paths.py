@@ -19,6 +19,11 @@ def output_paths(root: Path, year: int | str, out_dir: Path | None = None) -> tu
     return folder / f"verksamhetsplan-{year}.docx", folder / f"verksamhetsplan-{year}.pdf"
 
 
+def html_path(root: Path, year: int | str, out_dir: Path | None = None) -> Path:
+    """Return the path of a year's web page (beside the DOCX and PDF)."""
+    return (out_dir or root / "build" / str(year)) / f"verksamhetsplan-{year}.html"
+
+
 def display_path(path: Path, root: Path) -> str:
     """Return `path` relative to the project root when possible (as users see it)."""
     try:

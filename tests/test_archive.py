@@ -20,6 +20,7 @@ from conftest import copy_project, needs_libreoffice, run_cli
 from helpers import replace_in
 
 PDF = "verksamhetsplan-2024-beslutad-2024-01-16.pdf"
+HTML = "verksamhetsplan-2024-beslutad-2024-01-16.html"
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +87,10 @@ DAMAGE = {
     "SHA256SUMS tom": (lambda f: (f / "SHA256SUMS").write_text(""), "archive/2024/SHA256SUMS: filen är tom"),
     "PDF och SHA256SUMS ändrade tillsammans": (_pdf_and_sums_changed,
                                                "archive/2024/metadata.json: kontrollsumman för"),
+    "en ändrad byte i webbsidan": (lambda f: _flip(f / HTML),
+                                   f"archive/2024/{HTML}: innehållet har ändrats"),
+    "webbsidan och SHA256SUMS ändrade tillsammans": (lambda f: (_flip(f / HTML), _resum(f)),
+                                                     f"archive/2024/metadata.json: kontrollsumman för {HTML}"),
     "metadata.json saknas": (lambda f: (f / "metadata.json").unlink(), "archive/2024/metadata.json: filen saknas"),
     "metadata.json är inte JSON": (lambda f: ((f / "metadata.json").write_text("{trasig"), _resum(f)),
                                    "archive/2024/metadata.json: filen är skadad (inte giltig JSON)"),
@@ -105,19 +110,21 @@ DAMAGE = {
 @needs_libreoffice
 def test_the_archive_holds_the_pdf_metadata_and_checksums(archived):
     folder = archived / "archive" / "2024"
-    assert sorted(p.name for p in folder.iterdir()) == ["SHA256SUMS", "metadata.json", PDF]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["SHA256SUMS", "metadata.json", PDF, HTML])
     assert (folder / "SHA256SUMS").read_text() == (
-        f"{_sha(folder / PDF)}  {PDF}\n{_sha(folder / 'metadata.json')}  metadata.json\n")
+        f"{_sha(folder / PDF)}  {PDF}\n{_sha(folder / HTML)}  {HTML}\n{_sha(folder / 'metadata.json')}  metadata.json\n")
     meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
     assert meta["beslutsdatum"] == "2024-01-16" and meta["organ"] == "Södertörnskommunernas samarbetskommitté"
     assert meta["sha256"] == _sha(folder / PDF) and meta["fil"] == PDF and meta["källversion"]
+    assert meta["webbsida"] == {"fil": HTML, "sha256": _sha(folder / HTML), "format": "HTML, en fil, språk sv"}
+    assert "<h1>Verksamhetsplan och budget 2024</h1>" in (folder / HTML).read_text(encoding="utf-8")
     assert meta["källfiler"]["sources/2024/kansliet.yaml"] == _sha(archived / "sources/2024/kansliet.yaml")
     assert "templates/verksamhetsplan.docx" in meta["källfiler"]
     assert all(not os.access(p, os.W_OK) or os.geteuid() == 0 for p in folder.iterdir())
     assert oct(folder.joinpath(PDF).stat().st_mode & 0o777) == "0o444"
     verify = run_cli("verify-archive", root=archived)
     assert verify.returncode == 0, verify.stderr
-    assert "Arkivet är oförändrat: 3 filer i 1 årgångar" in verify.stdout
+    assert "Arkivet är oförändrat: 4 filer i 1 årgångar" in verify.stdout
     # sha256sum, the tool an archivist has, agrees with the checksums
     check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import run_cli
+from conftest import needs_libreoffice, run_cli
 from helpers import replace_in
 
 
@@ -34,3 +34,21 @@ def test_a_changed_source_template_or_output_is_rebuilt(project, tmp_path):
     assert "Skrev" in _build(project, out)
     docx.unlink()
     assert "Skrev" in _build(project, out)
+
+
+@needs_libreoffice
+def test_the_web_page_is_part_of_the_check(project, tmp_path):
+    out = tmp_path / "ut"
+    first = run_cli("build", "2024", "--out", str(out), root=project)
+    assert first.returncode == 0, first.stderr
+    assert "Skrev" in first.stdout and "verksamhetsplan-2024.html" in first.stdout
+    page = out / "verksamhetsplan-2024.html"
+    content = page.read_bytes()
+    css = project / "templates" / "verksamhetsplan.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n/* ny regel */\n", encoding="utf-8")
+    again = run_cli("build", "2024", "--out", str(out), root=project)
+    assert "Skrev" in again.stdout and page.read_bytes() != content  # the stylesheet is an input
+    page.unlink()
+    rebuilt = run_cli("build", "2024", "--out", str(out), root=project)
+    assert "Skrev" in rebuilt.stdout and page.is_file()  # a missing page is rebuilt
+    assert "inget har ändrats" in run_cli("build", "2024", "--out", str(out), root=project).stdout

@@ -1,10 +1,12 @@
 #!/bin/sh
 # Installera de Debian-paket som pipelinen behöver (LibreOffice, python3-uno, poppler, Graphviz, typsnitt).
-# Med argumentet "test" även det som bara testerna behöver (jing, som validerar Word-filer mot ISO 29500).
+# Med argumentet "test" även det som bara testerna behöver: jing (validerar Word-filer mot ISO 29500),
+# Chromium, Node.js och Java (webbsidan provas med axe-core i en riktig webbläsare och Nu Html Checker;
+# npm-paketen installeras av tools/install-browser-tools.sh).
 # Körs av make vid behov. Kräver root för apt-get; annars skrivs kommandot ut.
 set -eu
 PACKAGES="libreoffice-writer-nogui python3-uno poppler-utils graphviz fonts-crosextra-carlito fonts-liberation2 fonts-dejavu-core fonts-symbola"
-TEST_PACKAGES="jing"
+TEST_PACKAGES="jing chromium nodejs npm default-jre-headless"
 
 missing=""
 command -v soffice >/dev/null 2>&1 || missing="yes"
@@ -16,6 +18,10 @@ fc-list 2>/dev/null | grep -qi symbola || missing="yes"
 if [ "${1:-}" = "test" ]; then
     PACKAGES="$PACKAGES $TEST_PACKAGES"
     command -v jing >/dev/null 2>&1 || missing="yes"
+    command -v chromium >/dev/null 2>&1 || missing="yes"
+    command -v node >/dev/null 2>&1 || missing="yes"
+    command -v npm >/dev/null 2>&1 || missing="yes"
+    command -v java >/dev/null 2>&1 || missing="yes"
 fi
 [ -z "$missing" ] && exit 0
 
