@@ -169,6 +169,20 @@ def _finish(page: str, shown: str) -> bytes:
             element.text = unbreakable(element.text)
         if element.tail and element.getparent() is not None and element.getparent().tag not in ("svg",):
             element.tail = unbreakable(element.tail)
+    heading = ""
+    for element in document.iter("h1", "h2", "h3", "h4", "h5", "h6", "table"):
+        if element.tag != "table":
+            heading = " ".join(element.text_content().split())
+        elif element.find("caption") is None:  # a Markdown table: named by the heading it stands under
+            caption = etree.Element("caption", {"class": "endast-webb visuellt-dold"})
+            caption.text = f"Tabell under rubriken {heading}" if heading else "Tabell"
+            element.insert(0, caption)
+    for table in document.iter("table"):
+        parent = table.getparent()
+        if "tabell" not in (parent.get("class") or "").split():  # pandoc's tables scroll in a wrapper too
+            wrapper = etree.Element("div", {"class": "tabell"})
+            parent.replace(table, wrapper)
+            wrapper.append(table)
     renamed = {}
     used_ids = {e.get("id") for e in document.iter() if e.get("id") and e.get("id").isascii()}
     for element in document.iter():
