@@ -46,6 +46,7 @@ def plan_problems(sources: PlanSources) -> list[Problem]:
         problems += check_comm_plan(sources, content["kommunikationsplan"])
     if sources.round is not None:
         problems += check_round(sources, sources.round)
+    problems += check_identities(sources)
     problems += check_figures(sources)
     problems += check_markdown_footnotes(sources)
     problems += check_markdown_todos(sources)
@@ -84,6 +85,35 @@ def check_shared(s: PlanSources) -> Iterator[Problem]:
                 yield s.problem(name, (key, i, "namn" if attr == "name" else "id"),
                                 f"'{value}' förekommer mer än en gång.")
             seen.add(value)
+
+
+def check_identities(s: PlanSources) -> Iterator[Problem]:
+    """Yield an activity identity (id) used twice in the year's files."""
+    seen: dict[str, str] = {}
+    places = []
+    if s.content.get("mål") is not None:
+        places += [("mal", loc + ("aktiviteter", i, "id"), a) for loc, goal in _walk_goals_of(s.content["mål"])
+                   for i, a in enumerate(goal.activities)]
+    if s.content.get("kansliet") is not None:
+        places += [("kansliet", ("aktiviteter", i, "id"), a) for i, a in enumerate(s.content["kansliet"].activities)]
+    if s.content.get("kommunikationsplan") is not None:
+        places += [("kommunikationsplan", ("aktiviteter", i, "id"), a)
+                   for i, a in enumerate(s.content["kommunikationsplan"].items)]
+    for name, loc, activity in places:
+        if activity.id is None:
+            continue
+        where = s.files[name].display
+        if activity.id in seen:
+            yield s.problem(name, loc, f"identiteten '{activity.id}' används redan i {seen[activity.id]}; varje "
+                                       f"aktivitet har sin egen (ta bort raden och kör 'python -m pipeline ids "
+                                       f"{s.year}' för att ge den en ny).")
+        else:
+            seen[activity.id] = where
+
+
+def _walk_goals_of(goals: m.GoalsFile) -> Iterator[tuple[tuple, m.Goal]]:
+    for a, area in enumerate(goals.focus_areas):
+        yield from _walk_goals(area.goals, ("fokusområden", a))
 
 
 def check_round(s: PlanSources, round_file: m.RoundFile) -> Iterator[Problem]:

@@ -105,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     arch.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
     commands.add_parser("verify-archive", help="kontrollera att inget arkiverat dokument har ändrats")
 
+    ids = commands.add_parser("ids", help="ge varje aktivitet en bestående identitet (id:) för uppföljningen; "
+                              "inget annat i filerna ändras")
+    ids.add_argument("year", metavar="ÅR")
+
     new = commands.add_parser("new-year", help="skapa nästa års källfiler från föregående år")
     new.add_argument("year", metavar="ÅR", type=int)
 
@@ -155,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "verify-archive":
             from .archive import verify_archive
             for line in verify_archive(root):
+                print(line)
+        elif args.command == "ids":
+            from .identities import add_identities
+            for line in add_identities(root, args.year):
                 print(line)
         elif args.command == "new-year":
             from .newyear import new_year

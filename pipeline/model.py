@@ -169,6 +169,7 @@ class Footnote(Model):
 
 
 class Activity(Model):
+    id: Text | None = Field(None, alias="id")  # stable identity (identities.py), for the follow-up
     activity: Text = Field(alias="aktivitet")
     comment: list[Text] = Field(default_factory=list, alias="kommentar")
     appendix_item: int | None = Field(None, alias="bilaga1")
@@ -303,6 +304,7 @@ class CommSection(Model):
 
 
 class CommItem(Model):
+    id: Text | None = Field(None, alias="id")  # stable identity (identities.py), for the follow-up
     number: int = Field(alias="nr", ge=1)
     activity: Paragraphs = Field(alias="aktivitet")
     when: Paragraphs = Field(alias="när")
