@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installerad
 SYSTEM := $(VENV)/.systempaket
 
-.PHONY: test check-% plan-% docx-% remiss-% lint-templates system-deps bench compare-engines clean
+.PHONY: test check-% plan-% docx-% remiss-% uppfoljning-% lint-templates system-deps bench compare-engines clean
 
 # Only the dependencies listed in pyproject.toml are installed; the pipeline runs from this folder
 # (python -m pipeline; pytest via pythonpath). An editable install of the project itself would add
@@ -35,6 +35,10 @@ plan-%: $(STAMP) $(SYSTEM)
 # A draft round: one copy per municipality, cover letter and recipients (build/ÅR/remiss-utkast-N/).
 remiss-%: $(STAMP) $(SYSTEM)
 	@$(PY) -m pipeline round $*
+
+# The follow-up of a year's plan (build/ÅR/uppfoljning-ÅR-TILLFÄLLE.docx, .pdf, .html).
+uppfoljning-%: $(STAMP) $(SYSTEM)
+	@$(PY) -m pipeline follow-up $*
 
 check-%: $(STAMP)
 	@$(PY) -m pipeline check $*

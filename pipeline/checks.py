@@ -47,6 +47,9 @@ def plan_problems(sources: PlanSources) -> list[Problem]:
     if sources.round is not None:
         problems += check_round(sources, sources.round)
     problems += check_identities(sources)
+    for occasion, follow_up in sources.follow_ups.items():
+        if follow_up is not None:
+            problems += check_follow_up(sources, f"uppfoljning-{occasion}", follow_up)
     problems += check_figures(sources)
     problems += check_markdown_footnotes(sources)
     problems += check_markdown_todos(sources)
@@ -90,16 +93,7 @@ def check_shared(s: PlanSources) -> Iterator[Problem]:
 def check_identities(s: PlanSources) -> Iterator[Problem]:
     """Yield an activity identity (id) used twice in the year's files."""
     seen: dict[str, str] = {}
-    places = []
-    if s.content.get("mål") is not None:
-        places += [("mal", loc + ("aktiviteter", i, "id"), a) for loc, goal in _walk_goals_of(s.content["mål"])
-                   for i, a in enumerate(goal.activities)]
-    if s.content.get("kansliet") is not None:
-        places += [("kansliet", ("aktiviteter", i, "id"), a) for i, a in enumerate(s.content["kansliet"].activities)]
-    if s.content.get("kommunikationsplan") is not None:
-        places += [("kommunikationsplan", ("aktiviteter", i, "id"), a)
-                   for i, a in enumerate(s.content["kommunikationsplan"].items)]
-    for name, loc, activity in places:
+    for name, loc, activity in [(n, loc + ("id",), a) for n, loc, a in plan_activities(s)]:
         if activity.id is None:
             continue
         where = s.files[name].display
@@ -109,6 +103,66 @@ def check_identities(s: PlanSources) -> Iterator[Problem]:
                                        f"{s.year}' för att ge den en ny).")
         else:
             seen[activity.id] = where
+
+
+def plan_activities(s: PlanSources) -> list[tuple[str, tuple, m.Activity | m.CommItem]]:
+    """(file key, key path, activity) of every activity of the plan: goals, secretariat, Bilaga 1."""
+    places: list = []
+    if s.content.get("mål") is not None:
+        places += [("mal", loc + ("aktiviteter", i), a) for loc, goal in _walk_goals_of(s.content["mål"])
+                   for i, a in enumerate(goal.activities)]
+    if s.content.get("kansliet") is not None:
+        places += [("kansliet", ("aktiviteter", i), a) for i, a in enumerate(s.content["kansliet"].activities)]
+    if s.content.get("kommunikationsplan") is not None:
+        places += [("kommunikationsplan", ("aktiviteter", i), a)
+                   for i, a in enumerate(s.content["kommunikationsplan"].items)]
+    return places
+
+
+def check_follow_up(s: PlanSources, name: str, follow_up: m.FollowUpFile) -> Iterator[Problem]:
+    """Yield plan activities without a status (or an identity), unknown identities, and budget outcomes
+    that name no budget line, miss one, or do not add up to their stated sum."""
+    import difflib
+
+    activities = plan_activities(s)
+    known = {a.id for _, _, a in activities if a.id}
+    without = [(key, loc) for key, loc, a in activities if not a.id]
+    for key, loc in without:
+        yield s.problem(key, loc, f"aktiviteten har ingen identitet (id), så uppföljningen kan inte ange dess "
+                                  f"status; kör 'python -m pipeline ids {s.year}'.")
+    for key, loc, activity in activities:
+        if activity.id and activity.id not in follow_up.activities:
+            text = activity.activity if isinstance(activity.activity, str) else activity.activity[0]
+            shown = text if len(text) <= 60 else text[:59].rstrip() + "…"
+            yield s.problem(name, ("aktiviteter",), f"aktiviteten {activity.id} (”{shown}”, "
+                                                    f"{s.files[key].display}) saknar status; lägg till "
+                                                    f"'{activity.id}: {{status: …}}'.")
+    for ident in follow_up.activities:
+        if ident not in known:
+            close = difflib.get_close_matches(ident, sorted(known), n=1)
+            hint = f" Menade du '{close[0]}'?" if close else ""
+            yield s.problem(name, ("aktiviteter", ident), f"'{ident}' är ingen aktivitet i planen för "
+                                                         f"{s.year}.{hint}")
+    budget = s.content.get("budget")
+    if budget is None:
+        return
+    for key, section, outcome in (("intäkter", budget.revenue, follow_up.budget.revenue),
+                                  ("kostnader", budget.costs, follow_up.budget.costs)):
+        planned = [line.label for line in section.lines]
+        for i, line in enumerate(outcome.lines):
+            if line.label not in planned:
+                close = difflib.get_close_matches(line.label, planned, n=1)
+                hint = f" Menade du '{close[0]}'?" if close else f" Posterna i budgeten: {', '.join(planned)}."
+                yield s.problem(name, ("budget", key, "poster", i, "post"),
+                                f"'{line.label}' är ingen post under {key} i budgeten.{hint}")
+        given = {line.label for line in outcome.lines}
+        for label in planned:
+            if label not in given:
+                yield s.problem(name, ("budget", key, "poster"), f"utfallet för '{label}' saknas.")
+        total = sum(line.outcome for line in outcome.lines)
+        if outcome.total is not None and outcome.total != total:
+            yield s.problem(name, ("budget", key, "summa"),
+                            f"summan {amount(outcome.total)} stämmer inte med posterna, som blir {amount(total)}.")
 
 
 def _walk_goals_of(goals: m.GoalsFile) -> Iterator[tuple[tuple, m.Goal]]:

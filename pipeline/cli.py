@@ -105,6 +105,14 @@ def main(argv: list[str] | None = None) -> int:
     arch.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
     commands.add_parser("verify-archive", help="kontrollera att inget arkiverat dokument har ändrats")
 
+    follow = commands.add_parser("follow-up", help="bygg uppföljningen av årets plan (DOCX, PDF och webbsida) ur "
+                                 "sources/ÅR/uppfoljning-*.yaml")
+    follow.add_argument("year", metavar="ÅR")
+    follow.add_argument("--tillfälle", dest="occasion", default=None, metavar="TILLFÄLLE",
+                        help="bara ett tillfälle, t.ex. helar för uppfoljning-helar.yaml (standard: alla)")
+    follow.add_argument("--out", type=Path, default=None, metavar="MAPP", help="utmapp (standard: build/ÅR)")
+    follow.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
+
     ids = commands.add_parser("ids", help="ge varje aktivitet en bestående identitet (id:) för uppföljningen; "
                               "inget annat i filerna ändras")
     ids.add_argument("year", metavar="ÅR")
@@ -115,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     lint = commands.add_parser("lint-templates", help="kontrollera att Word-mallen har allt koden behöver")
     lint.add_argument("--template", type=Path, default=None, metavar="MALL.docx",
                       help="mallen som ska kontrolleras (standard: templates/verksamhetsplan.docx och "
-                           "templates/missiv.docx; en mall vars namn börjar med 'missiv' kontrolleras som missiv)")
+                           "templates/missiv.docx och templates/uppfoljning.docx; en mall vars namn börjar med 'missiv' "
+                           "eller 'uppfoljning' kontrolleras som missiv eller uppföljning)")
 
     args = parser.parse_args(argv)
     root = args.root.resolve()
@@ -160,6 +169,11 @@ def main(argv: list[str] | None = None) -> int:
             from .archive import verify_archive
             for line in verify_archive(root):
                 print(line)
+        elif args.command == "follow-up":
+            from .followup import build_follow_up
+            for line in build_follow_up(root, args.year, args.occasion, soffice_url=args.soffice_url,
+                                        out_dir=args.out):
+                print(line)
         elif args.command == "ids":
             from .identities import add_identities
             for line in add_identities(root, args.year):
@@ -169,15 +183,16 @@ def main(argv: list[str] | None = None) -> int:
             for line in new_year(root, args.year):
                 print(line)
         elif args.command == "lint-templates":
-            from .templates import LETTER, PLAN, lint_template
+            from .paths import display_path
+            from .templates import spec_for, lint_template
             templates = [args.template] if args.template else \
-                [root / "templates" / "verksamhetsplan.docx", root / "templates" / "missiv.docx"]
+                [root / "templates" / name for name in ("verksamhetsplan.docx", "missiv.docx", "uppfoljning.docx")]
             for template in templates:
-                letter = template.name.lower().startswith("missiv")
-                path = lint_template(template, LETTER if letter else PLAN)
-                from .paths import display_path
-                print(f"{display_path(path, root)}: mallen har alla formatmallar och platshållare som koden använder"
-                      f"{' för missivet' if letter else ''}.")
+                spec = spec_for(template)
+                path = lint_template(template, spec)
+                what = {"missiv": " för missivet", "uppfoljning": " för uppföljningen"}.get(spec.key, "")
+                print(f"{display_path(path, root)}: mallen har alla formatmallar och platshållare som koden "
+                      f"använder{what}.")
     except Exception as exc:
         # The error classes are imported only when something went wrong: an unchanged plan
         # (the most common run while editing) should not pay for them.

@@ -28,23 +28,24 @@ SVG_NS = "http://www.w3.org/2000/svg"
 FIGURE_MARK = "vp-figur:"  # what a figure reference becomes for pandoc, replaced by the SVG after
 
 
-def render_html(root: Path, sources: PlanSources, figures: dict[str, list[Figure]]) -> bytes:
-    """Return the plan's web page (UTF-8 bytes)."""
+def render_html(root: Path, sources: PlanSources, figures: dict[str, list[Figure]],
+                template: str = HTML_TEMPLATE, context: dict[str, Any] | None = None) -> bytes:
+    """Return the plan's web page (UTF-8 bytes); another document's with its `template` and `context`."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError as JinjaError, UndefinedError
     from markupsafe import Markup
 
     folder = root / "templates"
-    for name in (HTML_TEMPLATE, STYLESHEET):
+    for name in (template, STYLESHEET):
         if not (folder / name).is_file():
             raise TemplateError(display_path(folder / name, root), "mallen för webbsidan saknas.")
     converter = _Converter(root / "build" / ".cache", figures)
-    context = _as_html(build_context(sources), converter)
+    context = _as_html(build_context(sources) if context is None else context, converter)
     context["stilmall"] = Markup((folder / STYLESHEET).read_text(encoding="utf-8"))
     env = Environment(loader=FileSystemLoader(str(folder)), autoescape=True, undefined=StrictUndefined,
                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
-    shown = display_path(folder / HTML_TEMPLATE, root)
+    shown = display_path(folder / template, root)
     try:
-        page = env.get_template(HTML_TEMPLATE).render(context)
+        page = env.get_template(template).render(context)
     except UndefinedError as exc:
         raise TemplateError(shown, f"en platshållare pekar på något som inte finns i planens data ({exc}).") from exc
     except JinjaError as exc:

@@ -22,6 +22,7 @@ from .sources import Loc, SourceFile, format_loc, read_text, read_yaml, shown_ke
 
 SHARED_DIR = "gemensamt"
 ROUND_FILE = "remiss.yaml"  # optional: the year's draft round (round.py)
+FOLLOW_UP_PREFIX = "uppfoljning-"  # optional: uppfoljning-helar.yaml, uppfoljning-delar.yaml (followup.py)
 
 # Which file holds the data that a chapter's or appendix's `innehåll` refers to.
 CONTENT_FILES: dict[str, tuple[str, type[m.Model]]] = {
@@ -55,6 +56,8 @@ class PlanSources:
     text_paths: dict[str, str] = field(default_factory=dict)  # text key → path as users see it
     problems: list[Problem] = field(default_factory=list)
     round: m.RoundFile | None = None  # remiss.yaml, when the year has a draft round (see round.py)
+    # uppfoljning-*.yaml: follow-up occasion ("helar" of uppfoljning-helar.yaml) → its data (followup.py)
+    follow_ups: dict[str, m.FollowUpFile | None] = field(default_factory=dict)
 
     def problem(self, name: str, loc: Loc, message: str) -> Problem:
         """Return a problem located at `loc` in the source file keyed `name`."""
@@ -138,8 +141,10 @@ def read_plan(root: Path, year: int | str) -> PlanSources:
             if text is not None:
                 texts[relative], text_paths[relative] = text, display_path(path, root)
     round_file = load("remiss", base / ROUND_FILE, m.RoundFile) if (base / ROUND_FILE).exists() else None
+    follow_ups = {path.stem.removeprefix(FOLLOW_UP_PREFIX): load(path.stem, path, m.FollowUpFile)
+                  for path in sorted(base.glob(f"{FOLLOW_UP_PREFIX}*.yaml"))}
     return PlanSources(number, root, plan, municipalities, networks, collaboration, content, texts, files,
-                       text_paths, problems, round_file)
+                       text_paths, problems, round_file, follow_ups)
 
 
 def _load_markdown(root: Path, base: Path, relative: str, plan_file: SourceFile, loc: Loc,
@@ -215,7 +220,7 @@ def validate(source: SourceFile, cls: type[m.Model], problems: list[Problem]) ->
             continue
         problems.append(Problem(source.display, _swedish_message(error, cls),
                                 line=source.line_of(loc), key=format_loc(loc)))
-        drop.append(loc if error["type"] == "extra_forbidden" else _innermost_item(loc))
+        drop.append(loc if error["type"] == "extra_forbidden" else _innermost_item(loc, getattr(cls, "ITEM_MAPS", ())))
     if any(loc is None for loc in drop):
         return None
     data, kept = _without(source.data, drop)
@@ -232,10 +237,14 @@ def _quoted_key(key: object) -> str:
     return shown if shown.startswith('"') else f"'{shown}'"
 
 
-def _innermost_item(loc: Loc) -> Loc | None:
-    """Return the path of the innermost list item that contains `loc`, or None if there is none."""
+def _innermost_item(loc: Loc, item_maps: tuple = ()) -> Loc | None:
+    """Return the path of the innermost list item that contains `loc`, or None if there is none.
+
+    `item_maps` are the paths of mappings whose entries are items too (a follow-up's activities,
+    keyed by identity): an entry there is left out like a list item.
+    """
     for end in range(len(loc), 0, -1):
-        if isinstance(loc[end - 1], int):
+        if isinstance(loc[end - 1], int) or (end >= 2 and tuple(loc[: end - 1]) in item_maps):
             return tuple(loc[:end])
     return None
 

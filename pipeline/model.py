@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -356,3 +356,42 @@ class RoundFile(Model):
     contact: Contact = Field(alias="kontakt")
     answer_to: Email | None = Field(None, alias="svar_till")
     recipients: dict[str, Email] = Field(default_factory=dict, alias="mottagare")
+
+
+# --- uppfoljning-*.yaml: a follow-up of the plan ---------------------------------------------
+
+STATUSES = ("genomförd", "pågår", "försenad", "ej påbörjad", "struken")
+UNFINISHED = ("pågår", "försenad", "ej påbörjad")
+
+
+class ActivityOutcome(Model):
+    status: Literal["genomförd", "pågår", "försenad", "ej påbörjad", "struken"] = Field(alias="status")
+    comment: Text | None = Field(None, alias="kommentar")   # Markdown, inline
+    result: Text | None = Field(None, alias="resultat")     # what it led to (valfri)
+
+
+class OutcomeLine(Model):
+    label: Text = Field(alias="post")
+    outcome: int = Field(alias="utfall", ge=0)
+
+
+class OutcomeSection(Model):
+    lines: list[OutcomeLine] = Field(alias="poster", min_length=1)
+    total: int | None = Field(None, alias="summa", ge=0)
+
+
+class BudgetOutcome(Model):
+    revenue: OutcomeSection = Field(alias="intäkter")
+    costs: OutcomeSection = Field(alias="kostnader")
+
+
+class FollowUpFile(Model):
+    """One follow-up occasion (delår, helår): each activity's status, and the budget's outcome."""
+
+    ITEM_MAPS: ClassVar[tuple] = (("aktiviteter",),)  # an activity with an error is left out (load.validate)
+
+    occasion: Text = Field(alias="tillfälle")
+    date: dt.date = Field(alias="datum")
+    period: Text = Field(alias="period")
+    activities: dict[str, ActivityOutcome] = Field(alias="aktiviteter")
+    budget: BudgetOutcome = Field(alias="budget")

@@ -33,13 +33,17 @@ def new_year(root: Path, year: int, today: dt.date | None = None) -> list[str]:
         raise PipelineError(f"sources/{year} finns redan; new-year skriver aldrig över ett befintligt år. "
                             f"Ta bort eller byt namn på mappen om du vill börja om.")
     previous = year - 1
-    check(root, previous)  # start only from sources that are themselves in order
+    checked = check(root, previous)  # start only from sources that are themselves in order
+    statuses, occasion = _last_follow_up(checked)
     source = year_dir(root, previous)
     today = today or dt.date.today()
     work = Path(tempfile.mkdtemp(prefix=f".{year}-", dir=target.parent))
     try:
         shutil.copytree(source, work, dirs_exist_ok=True)
-        renumbered = _bring_forward_appendix(work / "kommunikationsplan.yaml", year)
+        for follow_up in work.glob("uppfoljning-*.yaml"):  # the previous year's follow-ups stay there
+            follow_up.unlink()
+        carried = _Carried(statuses, f"{occasion} {previous}")
+        renumbered = _bring_forward_appendix(work / "kommunikationsplan.yaml", year, carried)
         _update_plan(work / "plan.yaml", previous, year, today)
         _clear_calendar(work / "kalendarium.yaml", year)
         _clear_population(work / "budget.yaml", year)
@@ -47,12 +51,18 @@ def new_year(root: Path, year: int, today: dt.date | None = None) -> list[str]:
             _clear_round_dates(work / "remiss.yaml", year)
         for name in ("mal.yaml", "kansliet.yaml"):
             _relink_activities(work / name, renumbered)
+            _carry_unfinished(work / name, carried)
         marked = _mark_old_year(work, previous, year)
         os.rename(work, target)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    return [f"Skapade sources/{year} från {previous} (utkast, version 1).",
+    follow = []
+    if statuses:
+        follow = [f"Enligt uppföljningen {occasion} {previous}: {carried.marked} aktiviteter som inte blev klara är "
+                  f"med och markerade '{TODO_MARK}: behåll eller stryk'; {carried.dropped} genomförda eller strukna "
+                  f"togs inte med."]
+    return [f"Skapade sources/{year} från {previous} (utkast, version 1).", *follow,
             f"{marked} ställen i texterna nämner {previous} och är markerade '{TODO_MARK}: kontrollera årtalet'.",
             f"Fyll i och kontrollera det som står som '{TODO_MARK}' och kör 'make check-{year}'."]
 
@@ -169,13 +179,78 @@ def _clear_round_dates(path: Path, year: int) -> None:
     _edit(path, change)
 
 
-def _bring_forward_appendix(path: Path, year: int) -> dict[int, int | None]:
-    """Keep the activities planned for `year` (or without years); return old → new numbers."""
+def _last_follow_up(sources) -> tuple[dict[str, str], str]:
+    """The statuses (id → status) of the year's last follow-up (the full year's if there is one)."""
+    follow_ups = {k: v for k, v in sources.follow_ups.items() if v is not None}
+    if not follow_ups:
+        return {}, ""
+    last = max(follow_ups.values(), key=lambda f: (f.occasion == "helår", f.date))
+    return {ident: outcome.status for ident, outcome in last.activities.items()}, last.occasion
+
+
+class _Carried:
+    """What the last follow-up says of each activity: unfinished ones are marked, finished ones left out."""
+
+    def __init__(self, statuses: dict[str, str], occasion: str):
+        self.statuses, self.occasion = statuses, occasion
+        self.marked = self.dropped = 0
+
+    def keep(self, item, recurring: bool = False) -> bool:
+        """False for a finished activity (genomförd, struken); an unfinished one gets its to-do mark.
+
+        A recurring activity (a Bilaga 1 row without years) done this year is planned again."""
+        from .model import UNFINISHED
+        status = self.statuses.get(item.get("id"))
+        if status is None or (recurring and status == "genomförd"):
+            return True
+        if status not in UNFINISHED:
+            self.dropped += 1
+            return False
+        self.marked += 1
+        prefix = f"{TODO_MARK}: behåll eller stryk ({status} enligt uppföljningen {self.occasion}) – "
+        text = item["aktivitet"]
+        if isinstance(text, list):
+            text[0] = prefix + text[0]
+        else:
+            item["aktivitet"] = prefix + text
+        return True
+
+
+def _carry_unfinished(path: Path, carried: _Carried) -> None:
+    """Leave finished activities out of the new year's goals and assignments; mark the unfinished."""
+    if not carried.statuses:
+        return
+
+    def fix(activities):
+        if activities:
+            activities[:] = [a for a in activities if carried.keep(a)]
+
+    def walk(goals):
+        for goal in goals or []:
+            fix(goal.get("aktiviteter"))
+            if goal.get("fotnoter"):  # a footnote whose activity was left out goes with it
+                used = {a.get("fotnot") for a in goal.get("aktiviteter") or []}
+                goal["fotnoter"][:] = [f for f in goal["fotnoter"] if f.get("tecken") in used]
+            walk(goal.get("mål"))
+
+    def change(data):
+        fix(data.get("aktiviteter"))
+        if "aktiviteter" in data and not data["aktiviteter"]:  # the secretariat's list may not be empty
+            data["aktiviteter"].append({"aktivitet": f"{TODO_MARK}: skriv kansliets uppdrag (alla förra årets "
+                                                     f"blev klara)"})
+        for area in data.get("fokusområden", []) or []:
+            walk(area.get("mål"))
+    _edit(path, change)
+
+
+def _bring_forward_appendix(path: Path, year: int, carried: _Carried | None = None) -> dict[int, int | None]:
+    """Keep the activities planned for `year` (or without years) and not finished by the last
+    follow-up; return old → new numbers."""
     def change(data):
         kept, mapping = [], {}
         for item in data["aktiviteter"]:
             years = item.get("år")
-            if years and year not in years:
+            if (years and year not in years) or (carried is not None and not carried.keep(item, not years)):
                 mapping[item["nr"]] = None
                 continue
             mapping[item["nr"]] = len(kept) + 1

@@ -89,6 +89,11 @@ def _plan_names() -> tuple:
     return CONTEXT_NAMES
 
 
+def _follow_up_names() -> tuple:
+    from .followup import CONTEXT_NAMES as names
+    return names
+
+
 def _letter_names() -> tuple:
     from .round import LETTER_NAMES
     return LETTER_NAMES
@@ -102,12 +107,27 @@ LETTER = TemplateSpec(
                                           "Plantabell", "Tabellrubrik", "Tabelltext"}),
     ("{{ titel }}", "{{ svar_senast }}", "for f in fråga", "for k in kommuner", "{{ kontakt.namn }}"),
     _letter_names, contents=False)
+# The follow-up (uppföljning, see followup.py): the plan's headings and tables, no contents list.
+FOLLOW_UP = TemplateSpec(
+    "uppfoljning", "uppföljningens data",
+    tuple(s for s in STYLES if s[0] in {"Title", *(f"Heading{n}" for n in range(1, 7)), "BodyText", "Header",
+                                          "Footer", "Caption", "Emphasis", "Plantabell", "Tabellrubrik",
+                                          "Tabelltext", "Malformulering", "Ansvar"}),
+    ("{{ titel }}", "for r in sammanfattning", "{{p figur }}", "for s in mål", "for a in kansliet",
+     "for a in kommunikationsplan", "budget.kostnader"),
+    _follow_up_names, contents=False)
 
 # Attributes that name a style: every place a package refers to one.
 STYLE_REFERENCES = {f"{W}{tag}" for tag in ("pStyle", "rStyle", "tblStyle", "basedOn", "next", "link",
                                             "numStyleLink", "styleLink")}
 XML_PART = re.compile(r"word/[^/]+\.xml")
 TEXT_PART = re.compile(r"word/(document\d*|header\d+|footer\d+|footnotes|endnotes)\.xml")
+
+
+def spec_for(template: Path) -> TemplateSpec:
+    """The spec of a template file, by its name: missiv…, uppfoljning…, or else the plan's."""
+    name = template.name.lower()
+    return LETTER if name.startswith("missiv") else FOLLOW_UP if name.startswith("uppfoljning") else PLAN
 
 
 def prepare_template(template: Path, cache_dir: Path, shown: Path | str | None = None,

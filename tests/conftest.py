@@ -129,3 +129,14 @@ def round_2024(tmp_path_factory) -> Path:
     result = run_cli("round", "2024", root=project)
     assert result.returncode == 0, result.stderr
     return project
+
+
+@pytest.fixture(scope="session")
+def follow_up_2024(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """Build the 2024 full-year follow-up (the example in sources/2024) once for the session."""
+    if libreoffice_status() is not None:
+        pytest.skip(f"LibreOffice saknas: {libreoffice_status()}")
+    out = tmp_path_factory.mktemp("uppfoljning")
+    result = run_cli("follow-up", "2024", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return tuple(out / f"uppfoljning-2024-helar.{ext}" for ext in ("docx", "pdf", "html"))

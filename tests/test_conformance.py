@@ -54,7 +54,7 @@ def comparison(build_2024, tmp_path_factory) -> Path:
 
 
 DOCX_OUTPUTS = ["plan 2024", "utkast 2024", "annan form 2031", "mallen", "missivmallen", "remissammanställning",
-                "jämförelse", "kommunexemplar", "missiv"]
+                "jämförelse", "kommunexemplar", "missiv", "uppföljningsmallen", "uppföljning"]
 ROUND = "build/2024/remiss-utkast-2"
 
 
@@ -69,6 +69,10 @@ def written_docx(request) -> Path:
         return request.getfixturevalue("other_shape_build")[0]
     if which == "mallen":
         return ROOT / "templates" / "verksamhetsplan.docx"
+    if which == "uppföljningsmallen":
+        return ROOT / "templates" / "uppfoljning.docx"
+    if which == "uppföljning":
+        return request.getfixturevalue("follow_up_2024")[0]
     if which == "missivmallen":
         return ROOT / "templates" / "missiv.docx"
     if which == "remissammanställning":
@@ -188,6 +192,8 @@ def test_every_rule_of_both_profiles_has_a_check():
 
 
 def _pdf(request, which: str) -> Path:
+    if which == "uppföljning":
+        return request.getfixturevalue("follow_up_2024")[1]
     if which == "missiv":
         return request.getfixturevalue("round_2024") / ROUND / "missiv-2024-utkast-2.pdf"
     return request.getfixturevalue({"plan 2024": "build_2024", "utkast 2024": "draft_2024",
@@ -199,7 +205,7 @@ def written_pdf(request) -> Path:
     return _pdf(request, request.param)
 
 
-PDF_OUTPUTS = ["plan 2024", "utkast 2024", "annan form 2031", "missiv"]
+PDF_OUTPUTS = ["plan 2024", "utkast 2024", "annan form 2031", "missiv", "uppföljning"]
 
 
 @needs_libreoffice
@@ -299,12 +305,12 @@ def test_each_link_is_one_link_element_with_a_clean_description(reader_view):
             if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
                 owners.setdefault(kid.Obj.objgen, []).append(doc.standard_type(element))
     links = [a for a, _ in doc.annotations if a.get("/Subtype") == "/Link"]
-    assert links or doc.name == "missiv"  # the plans have links (contents, footnotes); the letter has none
+    assert links or doc.name in ("missiv", "uppföljning")  # the plans have links (contents, footnotes)
     for annot in links:
         assert owners.get(annot.objgen) == ["Link"], str(annot.get("/Contents"))
         assert "\t" not in str(annot.Contents) and str(annot.Contents).strip()
-    if doc.name == "missiv":
-        return  # a letter: no contents list
+    if doc.name in ("missiv", "uppföljning"):
+        return  # no contents list
     toc = next(e for e in doc.elements if doc.standard_type(e) == "TOC")
     entries = [e for e in doc.kids(toc) if doc.standard_type(e) == "TOCI"]
     toc_links = [e for t in entries for e in walk(t) if doc.standard_type(e) == "Link"]
@@ -361,6 +367,8 @@ def test_title_and_contents_are_headings_and_no_paragraph_is_empty(reader_view):
     assert doc.standard_type(headings[0]) == "H1" and str(headings[0].S) == "/Title"
     if doc.name == "missiv":  # the letter's sections are one level under its title
         assert {doc.standard_type(h) for h in headings[1:]} == {"H2"} and len(headings) == 6
+    elif doc.name == "uppföljning":  # like the plan's chapters, without a contents list
+        assert [doc.standard_type(h) for h in headings[1:3]] == ["H1", "H1"] and len(headings) > 8
     else:
         assert str(headings[1].S) == "/Contents Heading" and doc.standard_type(headings[1]) == "H2"
     for element in doc.elements:

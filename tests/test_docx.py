@@ -168,8 +168,8 @@ SPECIAL = "Rock & <roll> \"citat\" 'apostrof' {{ x }} {% if y %}z{% endif %} å�
 def test_special_characters_come_out_literally(project, tmp_path):
     yaml_text = SPECIAL.replace('"', '\\"')
     replace_in(project, "2024/kansliet.yaml",
-               "  - aktivitet: Delta i StorSthlms expertgrupp kopplat till infrastrukturfrågor",
-               f'  - aktivitet: "{yaml_text}"')
+               "    aktivitet: Delta i StorSthlms expertgrupp kopplat till infrastrukturfrågor",
+               f'    aktivitet: "{yaml_text}"')
     replace_in(project, "2024/kommunikationsplan.yaml", "aktivitet: Debattartiklar, öppet brev mm",
                f'aktivitet: "{yaml_text}"')
     replace_in(project, "2024/text/1-om-verksamhetsplanen.md", "fastslagits i utvecklingsprogrammet.",

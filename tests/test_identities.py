@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import yaml
 
 from conftest import run_cli
@@ -12,6 +13,17 @@ from test_docx import document_text
 
 FILES = ["mal.yaml", "kansliet.yaml", "kommunikationsplan.yaml"]
 INSERTED = re.compile(r"id: [mkb]-[0-9a-f]{6,}(\n *|, )")
+
+
+@pytest.fixture
+def project(project):
+    """The project as it was before `ids` (the 2024 sources carry identities): every id line taken out."""
+    for name in FILES:
+        path = project / "sources" / "2024" / name
+        path.write_text(INSERTED.sub("", path.read_text(encoding="utf-8")), encoding="utf-8")
+    for follow_up in (project / "sources" / "2024").glob("uppfoljning-*.yaml"):  # it names the identities
+        follow_up.unlink()
+    return project
 
 
 def _activities(data, key=None):

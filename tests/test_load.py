@@ -111,8 +111,8 @@ def test_alias_bomb_is_refused_quickly(project):
 def test_control_characters_are_refused_with_their_place(project):
     replace_in(project, "2024/kansliet.yaml", "Delta i StorSthlms", "Delta i \\x07StorSthlms")
     # write a real BEL character through YAML's double-quoted escape
-    replace_in(project, "2024/kansliet.yaml", "  - aktivitet: Delta i \\x07StorSthlms expertgrupp kopplat till infrastrukturfrågor",
-               '  - aktivitet: "Delta i \\aStorSthlms expertgrupp kopplat till infrastrukturfrågor"')
+    replace_in(project, "2024/kansliet.yaml", "    aktivitet: Delta i \\x07StorSthlms expertgrupp kopplat till infrastrukturfrågor",
+               '    aktivitet: "Delta i \\aStorSthlms expertgrupp kopplat till infrastrukturfrågor"')
     found = problems(project)
     assert any("aktiviteter[3].aktivitet: otillåtet tecken U+0007" in p for p in found)
 

@@ -22,7 +22,9 @@ LINE = re.compile(r"^sources/[^:\s]+:\d+(:\d+)?: \S")
 
 @pytest.fixture
 def year_2025(project) -> Path:
-    """sources/2025 from new-year, its to-dos done as a secretary would."""
+    """sources/2025 from new-year, its to-dos done as a secretary would (every 2024 activity carried:
+    without the follow-up, which would leave the finished ones out)."""
+    (project / "sources/2024/uppfoljning-helar.yaml").unlink()
     assert run_cli("new-year", "2025", root=project).returncode == 0
     base = project / "sources" / "2025"
     budget = base / "budget.yaml"
@@ -33,8 +35,8 @@ def year_2025(project) -> Path:
     calendar.write_text(re.sub(r"möten: .*ATT GÖRA.*", lambda m: "möten:" + next(meetings),
                                calendar.read_text(encoding="utf-8")), encoding="utf-8")
     for path in list(base.rglob("*.yaml")) + list(base.rglob("*.md")):
-        path.write_text(re.sub(r"ATT GÖRA: kontrollera årtalet 2024 – ", "", path.read_text(encoding="utf-8")),
-                        encoding="utf-8")
+        path.write_text(re.sub(r"ATT GÖRA: (kontrollera årtalet 2024|behåll eller stryk \([^)]*\)) – ", "",
+                               path.read_text(encoding="utf-8")), encoding="utf-8")
     result = run_cli("check", "2025", root=project)
     assert result.returncode == 0, result.stderr
     return project
@@ -64,7 +66,7 @@ MISTAKES = [
      r"Sätt citattecken runt texten"),
     ("organisation.yaml", "  vice_ordförande: Nykvarn\n", "",
      r"organisation\.yaml:\d+: samarbetskommittén\.vice_ordförande: obligatorisk nyckel saknas"),
-    ("kansliet.yaml", "  - aktivitet: Delta i StorSthlms", "  - aktivitet:\tDelta i StorSthlms",
+    ("kansliet.yaml", "    aktivitet: Delta i StorSthlms", "    aktivitet:\tDelta i StorSthlms",
      r"kansliet\.yaml:\d+:\d+: YAML-syntaxfel: tabbtecken i ett värde eller efter ett kolon; byt tabben mot ett mellanslag"),
     ("kommunikationsplan.yaml", "fotnoter: [3]", "fotnoter: [4]",
      r"kommunikationsplan\.yaml:\d+: aktiviteter\[\d+\]\.fotnoter\[0\]: fotnot 4 finns inte"),

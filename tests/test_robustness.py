@@ -177,8 +177,8 @@ def test_any_text_survives_into_docx_and_pdf(project, tmp_path):
 
 
 def test_control_characters_are_refused_with_their_place(project):
-    replace_in(project, "2024/kansliet.yaml", "  - aktivitet: Delta i StorSthlms expertgrupp",
-               '  - aktivitet: "Delta i \\x0cStorSthlms expertgrupp')
+    replace_in(project, "2024/kansliet.yaml", "    aktivitet: Delta i StorSthlms expertgrupp",
+               '    aktivitet: "Delta i \\x0cStorSthlms expertgrupp')
     replace_in(project, "2024/kansliet.yaml", "kopplat till infrastrukturfrågor\n", 'kopplat till infrastrukturfrågor"\n')
     result = run_cli("check", "2024", root=project)
     assert result.returncode == 1

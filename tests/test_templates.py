@@ -64,7 +64,9 @@ def test_shipped_template_passes():
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "templates/verksamhetsplan.docx: mallen har alla formatmallar och platshållare som koden använder.",
-        "templates/missiv.docx: mallen har alla formatmallar och platshållare som koden använder för missivet."]
+        "templates/missiv.docx: mallen har alla formatmallar och platshållare som koden använder för missivet.",
+        "templates/uppfoljning.docx: mallen har alla formatmallar och platshållare som koden använder för "
+        "uppföljningen."]
 
 
 def test_the_cover_letter_template_is_checked_against_the_letter_s_own_data(tmp_path):
