@@ -100,12 +100,18 @@ def archive(root: Path, year: int | str, soffice_url: str | None = None) -> list
         "format": "PDF/A-2b, PDF/UA-1, språk sv-SE",
         "webbsida": {"fil": page_name, "sha256": sha256(page), "format": "HTML, en fil, språk sv"},
     }
+    _write_folder(folder, str(year), metadata, [(name, pdf), (page_name, page)])
+    return [f"Arkiverade {plan.title} i archive/{year}/{name} (och webbsidan {page_name})", f"SHA-256: {digest}"]
+
+
+def _write_folder(folder: Path, year: str, metadata: dict, documents: list[tuple[str, bytes]]) -> None:
+    """Write an archive folder in one rename: the documents, metadata.json and SHA256SUMS, read-only."""
     meta_bytes = (json.dumps(metadata, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    sums = (f"{digest}  {name}\n{sha256(page)}  {page_name}\n{sha256(meta_bytes)}  {METADATA}\n").encode("utf-8")
+    sums = "".join(f"{sha256(data)}  {name}\n" for name, data in documents + [(METADATA, meta_bytes)])
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{year}-", dir=folder.parent))
     try:
-        for filename, data in ((name, pdf), (page_name, page), (METADATA, meta_bytes), (SUMS, sums)):
+        for filename, data in documents + [(METADATA, meta_bytes), (SUMS, sums.encode("utf-8"))]:
             (work / filename).write_bytes(data)
             os.chmod(work / filename, 0o444)
         os.chmod(work, 0o755)
@@ -113,7 +119,55 @@ def archive(root: Path, year: int | str, soffice_url: str | None = None) -> list
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    return [f"Arkiverade {plan.title} i archive/{year}/{name} (och webbsidan {page_name})", f"SHA-256: {digest}"]
+
+
+FOLLOW_UP_FOLDER = re.compile(r"(\d{4})-uppfoljning-([a-zåäö]+)")
+
+
+def archive_follow_up(root: Path, year: int | str, occasion: str, soffice_url: str | None = None) -> list[str]:
+    """Archive the follow-up `occasion` of the decided plan of `year` in archive/ÅR-uppfoljning-TILLFÄLLE/."""
+    from .build import check
+    from .followup import make_follow_up
+    from .pdf import LibreOffice
+    sources = check(root, year)
+    plan = sources.plan
+    if plan.status != "beslutad":
+        raise PipelineError(f"Planen för {year} är ett utkast; bara uppföljningen av en beslutad plan arkiveras.")
+    follow_up = sources.follow_ups.get(occasion)
+    if follow_up is None:
+        raise PipelineError(f"sources/{year}/uppfoljning-{occasion}.yaml finns inte; inget att arkivera.")
+    folder = root / "archive" / f"{year}-uppfoljning-{occasion}"
+    if folder.exists():
+        damage = verify_year(root, folder)
+        if damage:
+            raise PipelineError("\n".join([f"archive/{folder.name} är skadat:", *damage,
+                                            "Arkivet skrivs aldrig om. Återställ mappen och kör verify-archive."]))
+    with LibreOffice(soffice_url) as office:
+        _, pdf, page = make_follow_up(root, sources, occasion, office)
+    name = f"uppfoljning-{year}-{occasion}-{follow_up.date.isoformat()}.pdf"
+    digest = sha256(pdf)
+    if folder.exists():
+        recorded = json.loads((folder / METADATA).read_text(encoding="utf-8")).get("sha256")
+        same = "identisk med den som byggs nu, så inget behöver göras" if recorded == digest else \
+            "inte densamma som den som byggs nu (källfiler, mall eller program har ändrats); den arkiverade gäller"
+        return [f"archive/{folder.name} finns redan och skrivs inte över; den arkiverade PDF:en är {same}."]
+    page_name = name.removesuffix(".pdf") + ".html"
+    metadata = {
+        "titel": f"Uppföljning av {plan.title[:1].lower()}{plan.title[1:]}, {follow_up.occasion}",
+        "organ": plan.organisation,
+        "år": plan.year,
+        "tillfälle": follow_up.occasion,
+        "datum": follow_up.date.isoformat(),
+        "fil": name,
+        "sha256": digest,
+        "källversion": source_revision(root),
+        "källfiler": source_files(root, year),
+        "format": "PDF/A-2b, PDF/UA-1, språk sv-SE",
+        "webbsida": {"fil": page_name, "sha256": sha256(page), "format": "HTML, en fil, språk sv"},
+    }
+    _write_folder(folder, str(year), metadata, [(name, pdf), (page_name, page)])
+    return [f"Arkiverade uppföljningen ({follow_up.occasion}) i archive/{folder.name}/{name} (och webbsidan "
+            f"{page_name})", f"SHA-256: {digest}"]
 
 
 def _already_archived(root: Path, year: int | str, folder: Path, digest: str) -> list[str]:
@@ -167,9 +221,10 @@ def verify_archive(root: Path) -> list[str]:
             problems.append(f"{shown}: en arkivering som avbröts; ta bort mappen (den är inte en del av arkivet).")
         elif not entry.is_dir():
             problems.append(f"{shown}: en fil som inte hör till arkivet (arkivet har bara en mapp per år).")
-        elif not re.fullmatch(r"\d{4}", entry.name):
-            problems.append(f"{shown}: en mapp som inte hör till arkivet (arkivet har bara en mapp per år, "
-                            f"t.ex. archive/2024).")
+        elif not re.fullmatch(r"\d{4}", entry.name) and not FOLLOW_UP_FOLDER.fullmatch(entry.name):
+            problems.append(f"{shown}: en mapp som inte hör till arkivet (arkivet har en mapp per år, "
+                            f"t.ex. archive/2024, och en per arkiverad uppföljning, t.ex. "
+                            f"archive/2024-uppfoljning-helar).")
         else:
             years += 1
             found = verify_year(root, entry)
@@ -181,7 +236,8 @@ def verify_archive(root: Path) -> list[str]:
         raise PipelineError("\n".join(problems + [f"{len(problems)} fel i arkivet. Återställ det som har ändrats "
                                                   f"från säkerhetskopian eller git; ett arkiverat dokument ändras "
                                                   f"aldrig."]))
-    return [f"Arkivet är oförändrat: {files} filer i {years} årgångar stämmer med sina kontrollsummor och "
+    folders = "1 mapp" if years == 1 else f"{years} mappar"
+    return [f"Arkivet är oförändrat: {files} filer i {folders} stämmer med sina kontrollsummor och "
             f"metadata."]
 
 
@@ -265,7 +321,7 @@ def _metadata_problems(folder: Path, meta_path: Path, listed: dict, actual: dict
         others = ", ".join(n for n in pdfs if n != name)
         if others:
             problems.append(f"{shown}: {SUMS} nämner fler filer än den arkiverade PDF:en ({others}).")
-    if str(metadata.get("år", folder.name)) != folder.name:
+    if str(metadata.get("år", folder.name[:4])) != folder.name[:4]:
         problems.append(f"{shown}: året {metadata.get('år')} stämmer inte med mappen {folder.name}.")
     decided = metadata.get("beslutsdatum")
     if isinstance(name, str) and isinstance(decided, str) and decided not in name:

@@ -102,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
 
     arch = commands.add_parser("archive", help="arkivera den beslutade planen (PDF/A med kontrollsummor)")
     arch.add_argument("year", metavar="ÅR")
+    arch.add_argument("--uppföljning", dest="follow_up", default=None, metavar="TILLFÄLLE",
+                      help="arkivera uppföljningen i stället, t.ex. helar (sources/ÅR/uppfoljning-helar.yaml)")
     arch.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
     commands.add_parser("verify-archive", help="kontrollera att inget arkiverat dokument har ändrats")
 
@@ -162,8 +164,10 @@ def main(argv: list[str] | None = None) -> int:
             for line in run_changes(root, args.year, args.old, args.new, args.out):
                 print(line)
         elif args.command == "archive":
-            from .archive import archive
-            for line in archive(root, args.year, soffice_url=args.soffice_url):
+            from .archive import archive, archive_follow_up
+            lines = archive_follow_up(root, args.year, args.follow_up, soffice_url=args.soffice_url) \
+                if args.follow_up else archive(root, args.year, soffice_url=args.soffice_url)
+            for line in lines:
                 print(line)
         elif args.command == "verify-archive":
             from .archive import verify_archive

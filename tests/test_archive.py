@@ -124,7 +124,7 @@ def test_the_archive_holds_the_pdf_metadata_and_checksums(archived):
     assert oct(folder.joinpath(PDF).stat().st_mode & 0o777) == "0o444"
     verify = run_cli("verify-archive", root=archived)
     assert verify.returncode == 0, verify.stderr
-    assert "Arkivet är oförändrat: 4 filer i 1 årgångar" in verify.stdout
+    assert "Arkivet är oförändrat: 4 filer i 1 mapp" in verify.stdout
     # sha256sum, the tool an archivist has, agrees with the checksums
     check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr

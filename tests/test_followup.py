@@ -188,3 +188,30 @@ def test_a_plan_of_another_shape_gets_its_mid_year_follow_up(tmp_path):
     assert "Kansliets uppdrag" not in text  # this plan has no such chapter
     assert "Planen har 22 aktiviteter: 5 genomförda, 8 pågår, 2 försenade, 5 ej påbörjade och 2 strukna." in text
     assert (root / "build/2031/uppfoljning-2031-delar.pdf").stat().st_size > 20_000
+
+
+@needs_libreoffice
+def test_the_follow_up_of_the_decided_plan_is_archived_and_verified(tmp_path):
+    project = copy_project(tmp_path / "projekt")
+    result = run_cli("archive", "2024", "--uppföljning", "helar", root=project)
+    assert result.returncode == 0, result.stderr
+    folder = project / "archive" / "2024-uppfoljning-helar"
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["SHA256SUMS", "metadata.json", "uppfoljning-2024-helar-2025-01-24.html",
+                     "uppfoljning-2024-helar-2025-01-24.pdf"]
+    meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["tillfälle"] == "helår" and meta["datum"] == "2025-01-24" and meta["år"] == 2024
+    assert "sources/2024/uppfoljning-helar.yaml" in meta["källfiler"]
+    verify = run_cli("verify-archive", root=project)
+    assert verify.returncode == 0 and "Arkivet är oförändrat: 4 filer i 1 mapp" in verify.stdout
+    again = run_cli("archive", "2024", "--uppföljning", "helar", root=project)
+    assert "finns redan och skrivs inte över; den arkiverade PDF:en är identisk" in again.stdout
+    pdf = folder / "uppfoljning-2024-helar-2025-01-24.pdf"
+    pdf.chmod(0o644)
+    data = bytearray(pdf.read_bytes())
+    data[len(data) // 2] ^= 1
+    pdf.write_bytes(bytes(data))
+    broken = run_cli("verify-archive", root=project)
+    assert broken.returncode == 1
+    assert "archive/2024-uppfoljning-helar/uppfoljning-2024-helar-2025-01-24.pdf: innehållet har ändrats" \
+        in broken.stderr
