@@ -88,20 +88,18 @@ def archive(root: Path, year: int | str, soffice_url: str | None = None) -> list
     page_name = name.removesuffix(".pdf") + ".html"
     if folder.exists():
         return _already_archived(root, year, folder, digest)
-    metadata = {
-        "titel": plan.title,
-        "organ": plan.organisation,
-        "år": plan.year,
-        "beslutsdatum": plan.decided_on.isoformat(),
-        "fil": name,
-        "sha256": digest,
-        "källversion": source_revision(root),
-        "källfiler": source_files(root, year),
-        "format": "PDF/A-2b, PDF/UA-1, språk sv-SE",
-        "webbsida": {"fil": page_name, "sha256": sha256(page), "format": "HTML, en fil, språk sv"},
-    }
+    metadata = _metadata(root, year, {"titel": plan.title, "organ": plan.organisation, "år": plan.year,
+                                      "beslutsdatum": plan.decided_on.isoformat()}, name, digest, page_name, page)
     _write_folder(folder, str(year), metadata, [(name, pdf), (page_name, page)])
     return [f"Arkiverade {plan.title} i archive/{year}/{name} (och webbsidan {page_name})", f"SHA-256: {digest}"]
+
+
+def _metadata(root: Path, year: int | str, about: dict, name: str, digest: str, page_name: str,
+              page: bytes) -> dict:
+    """metadata.json of an archive folder: what the document is (`about`), its files and sources."""
+    return {**about, "fil": name, "sha256": digest, "källversion": source_revision(root),
+            "källfiler": source_files(root, year), "format": "PDF/A-2b, PDF/UA-1, språk sv-SE",
+            "webbsida": {"fil": page_name, "sha256": sha256(page), "format": "HTML, en fil, språk sv"}}
 
 
 def _write_folder(folder: Path, year: str, metadata: dict, documents: list[tuple[str, bytes]]) -> None:
@@ -152,19 +150,10 @@ def archive_follow_up(root: Path, year: int | str, occasion: str, soffice_url: s
             "inte densamma som den som byggs nu (källfiler, mall eller program har ändrats); den arkiverade gäller"
         return [f"archive/{folder.name} finns redan och skrivs inte över; den arkiverade PDF:en är {same}."]
     page_name = name.removesuffix(".pdf") + ".html"
-    metadata = {
+    metadata = _metadata(root, year, {
         "titel": f"Uppföljning av {plan.title[:1].lower()}{plan.title[1:]}, {follow_up.occasion}",
-        "organ": plan.organisation,
-        "år": plan.year,
-        "tillfälle": follow_up.occasion,
-        "datum": follow_up.date.isoformat(),
-        "fil": name,
-        "sha256": digest,
-        "källversion": source_revision(root),
-        "källfiler": source_files(root, year),
-        "format": "PDF/A-2b, PDF/UA-1, språk sv-SE",
-        "webbsida": {"fil": page_name, "sha256": sha256(page), "format": "HTML, en fil, språk sv"},
-    }
+        "organ": plan.organisation, "år": plan.year, "tillfälle": follow_up.occasion,
+        "datum": follow_up.date.isoformat()}, name, digest, page_name, page)
     _write_folder(folder, str(year), metadata, [(name, pdf), (page_name, page)])
     return [f"Arkiverade uppföljningen ({follow_up.occasion}) i archive/{folder.name}/{name} (och webbsidan "
             f"{page_name})", f"SHA-256: {digest}"]

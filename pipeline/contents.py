@@ -70,7 +70,8 @@ def fill_contents(data: bytes, pages: Sequence[int | None] | None = None) -> byt
     entries = _entries(body, field)
     if pages is not None and len(pages) != len(entries):
         raise ValueError(f"{len(pages)} sidnummer för {len(entries)} rubriker")
-    width = _text_width(body)
+    from .layout import text_width
+    width = text_width(body.getparent())  # the document: its body's section properties
     next_id = max((int(b.get(f"{W}id")) for b in root.iter(f"{W}bookmarkStart")
                    if (b.get(f"{W}id") or "").lstrip("-").isdigit()), default=0) + 1
     paragraphs = []
@@ -289,13 +290,3 @@ def _runs_up_to(paragraph, last_run) -> list:
         if run is last_run:
             break
     return runs
-
-
-def _text_width(body) -> int:
-    """The width between the margins, in twips, for the right-aligned page numbers."""
-    sect = body.find(f"{W}sectPr")
-    size = sect.find(f"{W}pgSz") if sect is not None else None
-    margins = sect.find(f"{W}pgMar") if sect is not None else None
-    if size is None or margins is None:
-        return 9062
-    return int(size.get(f"{W}w")) - int(margins.get(f"{W}left")) - int(margins.get(f"{W}right"))

@@ -106,7 +106,7 @@ def _keep_short_lists_with_heading(root) -> None:
         run = [element] if style in KEEP_TOGETHER else []
 
 
-def _text_width(root) -> int:
+def text_width(root) -> int:
     """The width between the page margins, in twips (from the body's section properties)."""
     sect = root.find(f"{W}body/{W}sectPr")
     size = sect.find(f"{W}pgSz") if sect is not None else None
@@ -118,7 +118,7 @@ def _text_width(root) -> int:
 
 def _size_markdown_tables(root) -> None:
     """Give every table that is not the template's own the plan's style and content-sized columns."""
-    width = _text_width(root)
+    width = text_width(root)
     for table in root.iter(f"{W}tbl"):
         props = table.find(f"{W}tblPr")
         style = props.find(f"{W}tblStyle") if props is not None else None

@@ -7,16 +7,13 @@ is the communicator's file; re-running this script overwrites changes made in Wo
 
 from __future__ import annotations
 
-import re
 import sys
-import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_template import DOC_NS, W_NS, cell, finish, para, row, run, table, tag, tag_row  # noqa: E402
+from make_template import DOC_NS, W_NS, cell, derive, para, row, table, tag, tag_row  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-PLAN = ROOT / "templates" / "verksamhetsplan.docx"
 OUT = ROOT / "templates" / "uppfoljning.docx"
 TEXT_WIDTH = 9072  # twips: A4 with 2.5 cm margins
 
@@ -125,19 +122,7 @@ def header_xml() -> str:
 
 
 def main() -> int:
-    tmp = OUT.with_suffix(".tmp")
-    with zipfile.ZipFile(PLAN) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "word/document.xml":
-                sect = re.search(r"<w:sectPr\b.*?</w:sectPr>", data.decode(), re.S).group(0)
-                data = body_xml(sect).encode()
-            elif re.fullmatch(r"word/header\d+\.xml", info.filename):
-                data = header_xml().encode()
-            elif info.filename == "docProps/core.xml":
-                data = re.sub(rb"<dc:title>.*?</dc:title>", "<dc:title>Uppföljning</dc:title>".encode(), data)
-            dst.writestr(info, data)
-    return finish(tmp, OUT)
+    return derive(OUT, body_xml, header_xml(), "Uppföljning")
 
 
 if __name__ == "__main__":

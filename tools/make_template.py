@@ -416,6 +416,24 @@ def main() -> int:
     return finish(tmp, OUT)
 
 
+def derive(out: Path, body, header: str, title: str) -> int:
+    """Write `out`: templates/verksamhetsplan.docx (styles, page, footer) with another body and header.
+
+    `body(sect)` returns the new document.xml around the plan's section properties."""
+    tmp = out.with_suffix(".tmp")
+    with zipfile.ZipFile(OUT) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "word/document.xml":
+                data = body(re.search(r"<w:sectPr\b.*?</w:sectPr>", data.decode(), re.S).group(0)).encode()
+            elif re.fullmatch(r"word/header\d+\.xml", info.filename):
+                data = header.encode()
+            elif info.filename == "docProps/core.xml":
+                data = re.sub(rb"<dc:title>.*?</dc:title>", f"<dc:title>{title}</dc:title>".encode(), data)
+            dst.writestr(info, data)
+    return finish(tmp, out)
+
+
 def finish(tmp: Path, out: Path) -> int:
     """Package the work file as Word wants it, put it in place and say so."""
     sys.path.insert(0, str(ROOT))
