@@ -47,9 +47,6 @@ def plan_problems(sources: PlanSources) -> list[Problem]:
     if sources.round is not None:
         problems += check_round(sources, sources.round)
     problems += check_identities(sources)
-    for occasion, follow_up in sources.follow_ups.items():
-        if follow_up is not None:
-            problems += check_follow_up(sources, f"uppfoljning-{occasion}", follow_up)
     problems += check_figures(sources)
     problems += check_markdown_footnotes(sources)
     problems += check_markdown_todos(sources)
@@ -105,6 +102,15 @@ def check_identities(s: PlanSources) -> Iterator[Problem]:
             seen[activity.id] = where
 
 
+def follow_up_problems(sources: PlanSources) -> list[Problem]:
+    """Every problem of the year's follow-ups (uppfoljning-*.yaml): reading them and their rules."""
+    problems = list(sources.follow_up_problems)
+    for occasion, follow_up in sources.follow_ups.items():
+        if follow_up is not None:
+            problems += check_follow_up(sources, f"uppfoljning-{occasion}", follow_up)
+    return problems
+
+
 def plan_activities(s: PlanSources) -> list[tuple[str, tuple, m.Activity | m.CommItem]]:
     """(file key, key path, activity) of every activity of the plan: goals, secretariat, Bilaga 1."""
     places: list = []
@@ -137,7 +143,10 @@ def check_follow_up(s: PlanSources, name: str, follow_up: m.FollowUpFile) -> Ite
             yield s.problem(name, ("aktiviteter",), f"aktiviteten {activity.id} (”{shown}”, "
                                                     f"{s.files[key].display}) saknar status; lägg till "
                                                     f"'{activity.id}: {{status: …}}'.")
-    for ident in follow_up.activities:
+    # an activity file that could not be read has its own problem: its ids are not unknown
+    complete = all(s.content.get(key) is not None for key in ("mål", "kansliet", "kommunikationsplan")
+                   if key in s.content)
+    for ident in follow_up.activities if complete else []:
         if ident not in known:
             close = difflib.get_close_matches(ident, sorted(known), n=1)
             hint = f" Menade du '{close[0]}'?" if close else ""

@@ -58,6 +58,7 @@ class PlanSources:
     round: m.RoundFile | None = None  # remiss.yaml, when the year has a draft round (see round.py)
     # uppfoljning-*.yaml: follow-up occasion ("helar" of uppfoljning-helar.yaml) → its data (followup.py)
     follow_ups: dict[str, m.FollowUpFile | None] = field(default_factory=dict)
+    follow_up_problems: list[Problem] = field(default_factory=list)  # apart: the plan builds without them
 
     def problem(self, name: str, loc: Loc, message: str) -> Problem:
         """Return a problem located at `loc` in the source file keyed `name`."""
@@ -141,10 +142,13 @@ def read_plan(root: Path, year: int | str) -> PlanSources:
             if text is not None:
                 texts[relative], text_paths[relative] = text, display_path(path, root)
     round_file = load("remiss", base / ROUND_FILE, m.RoundFile) if (base / ROUND_FILE).exists() else None
+    # A follow-up's problems are kept apart: `check` reports them, but they do not stop the plan.
+    plan_problems = problems[:]
     follow_ups = {path.stem.removeprefix(FOLLOW_UP_PREFIX): load(path.stem, path, m.FollowUpFile)
                   for path in sorted(base.glob(f"{FOLLOW_UP_PREFIX}*.yaml"))}
+    follow_up_problems = problems[len(plan_problems):]
     return PlanSources(number, root, plan, municipalities, networks, collaboration, content, texts, files,
-                       text_paths, problems, round_file, follow_ups)
+                       text_paths, plan_problems, round_file, follow_ups, follow_up_problems)
 
 
 def _load_markdown(root: Path, base: Path, relative: str, plan_file: SourceFile, loc: Loc,

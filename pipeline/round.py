@@ -47,7 +47,7 @@ def prepare_round(root: Path, year: int | str, soffice_url: str | None = None) -
     from .build import build_outputs, check
     from .pdf import LibreOffice
 
-    sources = check(root, year)
+    sources = check(root, year, follow_ups=False)
     plan, round_file = sources.plan, sources.round
     where = display_path(year_dir(root, year), root)
     problems = []

@@ -215,3 +215,15 @@ def test_the_follow_up_of_the_decided_plan_is_archived_and_verified(tmp_path):
     assert broken.returncode == 1
     assert "archive/2024-uppfoljning-helar/uppfoljning-2024-helar-2025-01-24.pdf: innehållet har ändrats" \
         in broken.stderr
+
+
+def test_a_follow_up_being_written_does_not_stop_the_plan(project, tmp_path):
+    path = project / "sources" / FOLLOW_UP
+    path.write_text(path.read_text(encoding="utf-8").replace("status: ej påbörjad", "status: halvklar"),
+                    encoding="utf-8")
+    built = run_cli("build", "2024", "--docx-only", "--out", str(tmp_path), root=project)
+    assert built.returncode == 0, built.stderr                    # the plan does not depend on it
+    checked = run_cli("check", "2024", root=project)
+    assert checked.returncode == 1 and "inte 'halvklar'" in checked.stderr   # but check reports it
+    followed = run_cli("follow-up", "2024", root=project)
+    assert followed.returncode == 1 and "inte 'halvklar'" in followed.stderr
