@@ -226,13 +226,16 @@ MESSAGES = [
     "aktivitet nr", "numret ska vara", "hänvisas inte till från någon aktivitet",
     "figuren 'figur:", "ritas från målen", "kan inte användas; figurer läggs in",
     "har ingen text", "hänvisas inte till i texten", "definieras två gånger",
+    "är ingen e-postadress", "välj en vardag", "ska komma efter", "aktiviteten har ingen identitet",
+    "saknar status", "är ingen aktivitet i planen för", "är ingen post under", "summan", "används redan i",
+    "behåll eller stryk",
 ]
 
 
 def test_every_message_of_the_check_is_in_the_troubleshooting_guide():
     from conftest import ROOT
     code = "".join((ROOT / "pipeline" / name).read_text(encoding="utf-8")
-                   for name in ("sources.py", "load.py", "model.py", "checks.py", "newyear.py"))
+                   for name in ("sources.py", "load.py", "model.py", "checks.py", "newyear.py", "identities.py"))
     guide = (ROOT / "docs" / "felsökning.md").read_text(encoding="utf-8")
     missing_in_code = [m for m in MESSAGES if m not in code]
     missing_in_guide = [m for m in MESSAGES if m not in guide]
