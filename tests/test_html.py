@@ -197,13 +197,14 @@ def _page_of(request, which: str, tmp_path: Path) -> Path:
 
 @needs_libreoffice
 @needs_browser
-@pytest.mark.parametrize("which", ["plan 2024", "utkast 2024", "stor form 2032"])
+@pytest.mark.parametrize("which", ["plan 2024", "stor form 2032"])  # a draft differs by one marked line
 def test_axe_finds_nothing_and_the_page_reflows_at_320_px(request, which, tmp_path):
     path = _page_of(request, which, tmp_path)
     shots = SCREENSHOTS / which.replace(" ", "-")
     shots.mkdir(parents=True, exist_ok=True)
-    run = subprocess.run(["node", str(BROWSER / "prova.mjs"), str(path), str(shots)],
-                         capture_output=True, text=True, timeout=300)
+    pictures = which == "plan 2024"  # screenshots and a print of the plan; the others are checked only
+    run = subprocess.run(["node", str(BROWSER / "prova.mjs"), str(path), str(shots)]
+                         + ([] if pictures else ["--utan-bilder"]), capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     assert result["requests"] == []                       # nothing outside the file is asked for
@@ -211,11 +212,12 @@ def test_axe_finds_nothing_and_the_page_reflows_at_320_px(request, which, tmp_pa
         assert seen["axe"] == [], (width, seen["axe"])     # WCAG 2.0/2.1 A and AA, best practices
     narrow = result["widths"]["320"]
     assert narrow["scrollWidth"] <= narrow["clientWidth"] == 320 and narrow["wide"] == []
-    assert set(result["print"]["hidden"]) == {"nav", ".hopplank"}
-    for name in ("webbsida-320px.png", "webbsida-1280px.png", "utskrift.pdf"):
-        assert (shots / name).stat().st_size > 10_000
-    printed = subprocess.run(["pdfinfo", str(shots / "utskrift.pdf")], capture_output=True, text=True).stdout
-    assert int(re.search(r"Pages:\s+(\d+)", printed).group(1)) >= 10
+    if pictures:
+        assert set(result["print"]["hidden"]) == {"nav", ".hopplank"}
+        for name in ("webbsida-320px.png", "webbsida-1280px.png", "utskrift.pdf"):
+            assert (shots / name).stat().st_size > 10_000
+        printed = subprocess.run(["pdfinfo", str(shots / "utskrift.pdf")], capture_output=True, text=True).stdout
+        assert int(re.search(r"Pages:\s+(\d+)", printed).group(1)) >= 10
 
 
 @needs_libreoffice

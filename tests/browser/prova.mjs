@@ -1,13 +1,15 @@
 // Provar en webbsida i Debians Chromium: axe-core (WCAG 2.0/2.1 A och AA samt bästa praxis),
 // omflödning vid 320 px, förfrågningar utanför filen, skärmbilder vid 320 och 1280 px och en utskrift.
-// Användning: node prova.mjs SIDA.html UTMAPP   (skriver resultatet som JSON på stdout)
+// Användning: node prova.mjs SIDA.html UTMAPP [--utan-bilder]   (skriver resultatet som JSON på stdout)
+// --utan-bilder: inga skärmbilder och ingen utskrift (snabbare, när bara reglerna ska provas)
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import path from "node:path";
 
 const require = createRequire(import.meta.url);
-const [page_file, out_dir] = process.argv.slice(2);
+const [page_file, out_dir, option] = process.argv.slice(2);
+const pictures = option !== "--utan-bilder";
 const url = pathToFileURL(path.resolve(page_file)).href;
 const axe_source = require.resolve("axe-core/axe.min.js");
 const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
@@ -33,7 +35,7 @@ try {
         return r.right > document.documentElement.clientWidth + 1 && !e.closest(".tabell") && r.width > 0;
       }).map((e) => e.tagName.toLowerCase() + (e.className && typeof e.className === "string" ? "." + e.className : "")).slice(0, 10),
     }));
-    await page.screenshot({ path: path.join(out_dir, `webbsida-${width}px.png`), fullPage: true });
+    if (pictures) await page.screenshot({ path: path.join(out_dir, `webbsida-${width}px.png`), fullPage: true });
     await page.addScriptTag({ path: axe_source });
     const axe = await page.evaluate(async (tags) => {
       const r = await window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
@@ -41,7 +43,7 @@ try {
                                          nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
     }, TAGS);
     result.widths[width] = { ...layout, axe };
-    if (width === 1280) {
+    if (width === 1280 && pictures) {
       await page.emulateMedia({ media: "print" });
       await page.pdf({ path: path.join(out_dir, "utskrift.pdf"), format: "A4", printBackground: true });
       const print = await page.evaluate(() => ({
