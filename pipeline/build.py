@@ -138,7 +138,7 @@ def build(root: Path, years: list[int | str], out_dir: Path | None = None, docx_
                 remember(sources.year, [docx_path], digests[str(sources.year)])
                 yield f"Skrev {display_path(docx_path, root)}"
             return
-        pending = None  # (sources, docx bytes, waiting function) of the document in LibreOffice
+        pending = None  # (sources, docx bytes, web page, waiting function) of the document in LibreOffice
         for sources in checked + [None]:
             rendered = render_plan(root, sources) if sources is not None else None
             # Collect the previous PDF, hand LibreOffice the next document at once, and only
@@ -153,7 +153,8 @@ def build(root: Path, years: list[int | str], out_dir: Path | None = None, docx_
                         raise office
                     wait = office.submit(draft)
                 # the figures' PNGs are rendered while LibreOffice converts
-                pending = (sources, add_pictures(draft, figures), wait)
+                # the figures' PNGs and the web page are made while LibreOffice converts
+                pending = (sources, add_pictures(draft, figures), make_html(root, sources), wait)
             if done is not None:
                 yield from _write(root, *done, out_dir, digests)
     finally:
@@ -172,23 +173,22 @@ def _docx_kept_if_no_pdf(root: Path, docx_path: Path, data: bytes | Callable[[],
 
 
 def _collect(root: Path, pending, out_dir: Path | None) -> tuple:
-    """Wait for a submitted document's PDF; return (sources, docx bytes, raw PDF bytes)."""
+    """Wait for a submitted document's PDF; return (sources, docx bytes, web page, raw PDF bytes)."""
     from . import normalize  # noqa: F401  (pikepdf and the PDF stages load while LibreOffice works)
-    sources, data, wait = pending
+    sources, data, page, wait = pending
     with _docx_kept_if_no_pdf(root, output_paths(root, sources.year, out_dir)[0], lambda: fill_contents(data)):
-        return sources, data, wait()
+        return sources, data, page, wait()
 
 
-def _write(root: Path, sources: PlanSources, data: bytes, pdf: bytes, out_dir: Path | None,
+def _write(root: Path, sources: PlanSources, data: bytes, page: bytes, pdf: bytes, out_dir: Path | None,
            digests: dict) -> Iterator[str]:
-    """Write a document's DOCX and normalised PDF, once the PDF has been proofread against the DOCX."""
+    """Write a document's DOCX, normalised PDF and web page, once the PDF has been proofread against the DOCX."""
     from .normalize import normalise_pdf  # pikepdf: not imported by DOCX-only builds
     docx_path, pdf_path = output_paths(root, sources.year, out_dir)
     shown: list = []
     with _docx_kept_if_no_pdf(root, docx_path, lambda: fill_contents(data)):
         # a ProofreadError is not a ConversionError: a discrepancy writes nothing at all
         pdf = normalise_pdf(pdf, sources.plan, docx=data, target=display_path(pdf_path, root), shown=shown)
-    page = make_html(root, sources)
     page_path = html_path(root, sources.year, out_dir)
     write_atomic(docx_path, with_contents(data, shown[0]))
     write_atomic(pdf_path, pdf)

@@ -39,7 +39,9 @@ def render_html(root: Path, sources: PlanSources, figures: dict[str, list[Figure
         if not (folder / name).is_file():
             raise TemplateError(display_path(folder / name, root), "mallen för webbsidan saknas.")
     converter = _Converter(root / "build" / ".cache", figures)
-    context = _as_html(build_context(sources) if context is None else context, converter)
+    context = build_context(sources) if context is None else context
+    converter.prepare(context)
+    context = _as_html(context, converter)
     context["stilmall"] = Markup((folder / STYLESHEET).read_text(encoding="utf-8"))
     env = Environment(loader=FileSystemLoader(str(folder)), autoescape=True, undefined=StrictUndefined,
                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
@@ -61,26 +63,47 @@ class _Converter:
         self.figures = figures
         self.texts = 0
 
-    def block(self, text: str) -> str:
+    def prepare(self, context: Any) -> None:
+        """Run pandoc for every block text not yet in the cache, several at once (as render.py does)."""
+        from concurrent.futures import ThreadPoolExecutor
+        blocks: list[str] = []
+
+        def collect(value: Any) -> None:
+            if isinstance(value, Markdown) and value.block:
+                blocks.append(value.text)
+            elif isinstance(value, dict):
+                for item in value.values():
+                    collect(item)
+            elif isinstance(value, list):
+                for item in value:
+                    collect(item)
+        collect(context)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(lambda job: self._pandoc(*job), [(text, f"t{n}-") for n, text in enumerate(blocks, 1)]))
+
+    def _pandoc(self, text: str, prefix: str) -> str:
+        """pandoc's HTML of a block text, its ids prefixed (cached by content and prefix)."""
         import pypandoc
 
         from .markdown import PANDOC_FORMAT
         from .writer import write_cache
-        self.texts += 1
-        prefix = f"t{self.texts}-"
         marked = FIGURE_REF.sub(lambda m: f"![{m.group('caption')}]({FIGURE_MARK}{m.group('name')})", text)
         key = hashlib.sha256(f"{pypandoc.get_pandoc_version()}\0html\0{prefix}\0{marked}".encode()).hexdigest()[:24]
         target = self.cache / f"md-{key}.html"
         if target.exists():
-            html = target.read_text(encoding="utf-8")
-        else:
-            try:
-                html = pypandoc.convert_text(marked, "html5", format=PANDOC_FORMAT,
-                                             extra_args=["--shift-heading-level-by=2", f"--id-prefix={prefix}",
-                                                         "--wrap=none", "--section-divs=false"])
-            except (RuntimeError, OSError) as exc:
-                raise PipelineError(f"pandoc kunde inte konvertera en Markdown-text till HTML: {exc}") from exc
-            write_cache(target, html.encode("utf-8"))
+            return target.read_text(encoding="utf-8")
+        try:
+            html = pypandoc.convert_text(marked, "html5", format=PANDOC_FORMAT,
+                                         extra_args=["--shift-heading-level-by=2", f"--id-prefix={prefix}",
+                                                     "--wrap=none", "--section-divs=false"])
+        except (RuntimeError, OSError) as exc:
+            raise PipelineError(f"pandoc kunde inte konvertera en Markdown-text till HTML: {exc}") from exc
+        write_cache(target, html.encode("utf-8"))
+        return html
+
+    def block(self, text: str) -> str:
+        self.texts += 1
+        html = self._pandoc(text, f"t{self.texts}-")
         return re.sub(r'<figure>\s*<img src="' + re.escape(FIGURE_MARK) + r'([^"]+)"[^>]*>\s*'
                       r'<figcaption[^>]*>(.*?)</figcaption>\s*</figure>',
                       lambda m: self._figure(m.group(1), m.group(2)), html, flags=re.S)

@@ -128,8 +128,11 @@ def bare_once(docx: Path) -> None:
             "--outdir", tmp, str(docx))
 
 
+DAYS_OFF = __import__("holidays").Sweden(years=range(2024, 2040), language="sv", include_sundays=False)
+
+
 def fill_todos(root: Path, year: int) -> None:
-    """Fill what new-year leaves to do: population and meetings on each body's weekday."""
+    """Fill what new-year leaves to do: population, meetings on each body's weekday, reviewed texts."""
     budget = root / f"sources/{year}/budget.yaml"
     budget.write_text(re.sub(r"antal: .*", "antal: 520824", budget.read_text(encoding="utf-8")), encoding="utf-8")
     calendar = root / f"sources/{year}/kalendarium.yaml"
@@ -141,9 +144,16 @@ def fill_todos(root: Path, year: int) -> None:
         dates = []
         for month in (3, 5, 9, 11):
             day = dt.date(year, month, 8)
-            dates.append(day + dt.timedelta(days=(weekday - day.weekday()) % 7))
+            day += dt.timedelta(days=(weekday - day.weekday()) % 7)
+            while day in DAYS_OFF:  # a holiday (Kristi himmelsfärd): the same weekday a week later
+                day += dt.timedelta(days=7)
+            dates.append(day)
         return "möten:" + "".join(f"\n      - datum: {d.isoformat()}" for d in dates)
     calendar.write_text(re.sub(r"möten: .*ATT GÖRA.*", meetings, text), encoding="utf-8")
+    # the mentions of last year reviewed, the unfinished activities kept, as a secretary would
+    for path in list((root / f"sources/{year}").rglob("*.yaml")) + list((root / f"sources/{year}").rglob("*.md")):
+        path.write_text(re.sub(r"ATT GÖRA: (kontrollera årtalet \d{4}|behåll eller stryk \([^)]*\)) – ", "",
+                               path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def four_years(tmp: Path) -> Path:
