@@ -118,13 +118,14 @@ def follow_up_context(s: PlanSources, occasion: str, follow_up: m.FollowUpFile) 
         "sammanfattning": summary,
         "totalt": total,
         "sammanfattning_text": summary_sentence(total),
-        "figur": Markdown(f"![Aktiviteternas status per område]({'figur:' + FIGURE})", block=True),
+        "figur": Markdown(f"![Aktiviteternas status per område och totalt, som andelar av varje område]"
+                          f"(figur:{FIGURE})", block=True),
         "mål": goals_out,
         "kansliet": secretariat_rows,
         "kommunikationsplan": comm_rows,
         "budget": budget_outcome(s.content.get("budget"), follow_up.budget),
     }
-    return ctx, status_graph(summary)
+    return ctx, status_graph(summary + [total])
 
 
 def _activities_of(goals: list[m.Goal]) -> list[m.Activity]:
@@ -168,16 +169,18 @@ def deviation(value: int) -> str:
 
 
 def status_graph(rows: list[dict[str, Any]]) -> Graph:
-    """A bar per area, one segment per status, each with its symbol and number (not colour alone).
+    """A bar per area and one for the total, each split by status into its shares; every segment has
+    its symbol and number (not colour alone).
 
-    One Graphviz table: a row per area (its name, then its bar, left-aligned), and a legend.
+    One Graphviz table: a row per area (its name, then its bar), and a legend. The bars are equally
+    long (shares, so that the total fits beside the areas); a segment is at least wide enough for "✓ 12".
     """
-    # points per activity: the longest bar fits the page beside its label; a segment holds "✓ 12"
-    unit = min(28.0, 270.0 / max([row["totalt"] for row in rows] + [1]))
+    length = 300  # points
     table = []
     for row in rows:
+        share = length / max(row["totalt"], 1)
         segments = "".join(
-            f'<TD BGCOLOR="{fill}" WIDTH="{max(round(unit * row[key.replace(" ", "_")]), 26)}" HEIGHT="22">'
+            f'<TD BGCOLOR="{fill}" WIDTH="{max(round(share * row[key.replace(" ", "_")]), 26)}" HEIGHT="22">'
             f'<FONT COLOR="{ink}">{html.escape(symbol)} {row[key.replace(" ", "_")]}</FONT></TD>'
             for key, (symbol, _, fill, ink) in STATUS.items() if row[key.replace(" ", "_")])
         table.append(f'<TR><TD ALIGN="RIGHT" WIDTH="160"><B>{html.escape(row["område"])}</B></TD>'
@@ -197,7 +200,7 @@ def status_graph(rows: list[dict[str, Any]]) -> Graph:
         f"{row['område']}: " + ", ".join(counted(row[key.replace(' ', '_')], key)
                                          for key in STATUS if row[key.replace(" ", "_")])
         for row in rows)
-    return Graph(dot, f"Stapeldiagram över aktiviteternas status per område. {described}.")
+    return Graph(dot, f"Stapeldiagram över aktiviteternas status per område och totalt. {described}.")
 
 
 # --- building -----------------------------------------------------------------------------------------

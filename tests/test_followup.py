@@ -58,9 +58,10 @@ def test_the_summary_is_a_table_and_a_figure_with_a_text_alternative(follow_up_2
         document = etree.fromstring(z.read("word/document.xml"))
     alts = [d.get("descr") for d in document.iter("{http://schemas.openxmlformats.org/drawingml/2006/"
                                                   "wordprocessingDrawing}docPr")]
-    assert alts == ["Stapeldiagram över aktiviteternas status per område. Fokusområde infrastruktur: 5 genomförda, "
+    assert alts == ["Stapeldiagram över aktiviteternas status per område och totalt. Fokusområde infrastruktur: 5 genomförda, "
                     "3 pågår, 1 försenad, 1 ej påbörjad; Kansliets uppdrag: 2 genomförda, 1 pågår, 1 struken; "
-                    "Kommunikation (bilaga 1): 4 genomförda, 3 pågår, 1 försenad, 1 struken."]
+                    "Kommunikation (bilaga 1): 4 genomförda, 3 pågår, 1 försenad, 1 struken; Totalt: 11 genomförda, 7 pågår, "
+                    "2 försenade, 1 ej påbörjad, 2 strukna."]
     doc = lxml.html.parse(str(page)).getroot()
     assert doc.xpath("//svg/title")[0].text == alts[0]
     rows = [[c.text_content() for c in tr.xpath("./th|./td")] for tr in doc.xpath("(//table)[1]//tr")]
