@@ -27,6 +27,17 @@ class Markdown:
     block: bool = False
 
 
+def markdown_blocks(value: Any) -> list[str]:
+    """The block Markdown texts of a context, in the order the templates meet them."""
+    if isinstance(value, Markdown):
+        return [value.text] if value.block else []
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in markdown_blocks(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in markdown_blocks(item)]
+    return []
+
+
 def build_context(s: PlanSources) -> dict[str, Any]:
     """Return the template context for the plan in `s`."""
     plan = s.plan

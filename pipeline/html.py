@@ -66,18 +66,9 @@ class _Converter:
     def prepare(self, context: Any) -> None:
         """Run pandoc for every block text not yet in the cache, several at once (as render.py does)."""
         from concurrent.futures import ThreadPoolExecutor
-        blocks: list[str] = []
 
-        def collect(value: Any) -> None:
-            if isinstance(value, Markdown) and value.block:
-                blocks.append(value.text)
-            elif isinstance(value, dict):
-                for item in value.values():
-                    collect(item)
-            elif isinstance(value, list):
-                for item in value:
-                    collect(item)
-        collect(context)
+        from .context import markdown_blocks
+        blocks = markdown_blocks(context)
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(lambda job: self._pandoc(*job), [(text, f"t{n}-") for n, text in enumerate(blocks, 1)]))
 

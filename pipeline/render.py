@@ -70,18 +70,8 @@ def _convert_markdown_at_once(context: dict[str, Any], reference: Path, cache_di
     """Run pandoc for every block text not yet in the cache, several at once (see markdown_to_docx)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    blocks: list[str] = []
-
-    def collect(value: Any) -> None:
-        if isinstance(value, Markdown) and value.block:
-            blocks.append(value.text)
-        elif isinstance(value, dict):
-            for item in value.values():
-                collect(item)
-        elif isinstance(value, list):
-            for item in value:
-                collect(item)
-    collect(context)
+    from .context import markdown_blocks
+    blocks = markdown_blocks(context)
     if len(blocks) > 1:
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(lambda text: markdown_to_docx(text, reference, cache_dir, figures=figures), blocks))
