@@ -11,8 +11,9 @@ Word and PDF
 Web page
     html (templates/verksamhetsplan.html and .css, figures as inline SVG)
 Yearly steps
-    newyear (next year's sources), round and identity (the draft round), comments, revisions,
-    compare and changes (answers and versions), archive (the decided plan)
+    newyear (next year's sources), round and copy_identity (the draft round: each municipality's
+    copy), comments, revisions, compare and changes (answers and versions), identities and followup
+    (activity ids, the follow-up), archive (the decided plan and its follow-ups)
 Shared helpers
     ooxml, safezip, formatting, writer (atomic writes), uptodate, errors, cli
 """

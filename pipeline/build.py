@@ -45,7 +45,7 @@ def check(root: Path, year: int | str, follow_ups: bool = True) -> PlanSources:
 def make_docx(root: Path, sources: PlanSources, template: Path | None = None) -> bytes:
     """Return the plan's DOCX bytes (its contents list without page numbers: no PDF was laid out)."""
     data, figures = render_plan(root, sources, template)
-    return fill_contents(add_pictures(data, figures))
+    return fill_contents(add_pictures(data, parts(figures)))
 
 
 def with_contents(data: bytes, actual) -> bytes:
@@ -54,14 +54,23 @@ def with_contents(data: bytes, actual) -> bytes:
     return fill_contents(data, heading_pages(contents_headings(data), actual))
 
 
-def make_html(root: Path, sources: PlanSources) -> bytes:
-    """Return the plan's web page (html.py): the same context, its own template, figures inline."""
+def make_html(root: Path, sources: PlanSources, figures: dict[str, list[Figure]] | None = None) -> bytes:
+    """Return the plan's web page (html.py): the same context, its own template, figures inline
+    (those `render_plan` made, or made here)."""
     from .html import render_html
-    return render_html(root, sources, make_figures(sources, root / "build" / ".cache"))
+    if figures is None:
+        figures = make_figures(sources, root / "build" / ".cache")
+    return render_html(root, sources, figures)
 
 
-def render_plan(root: Path, sources: PlanSources, template: Path | None = None) -> tuple[bytes, list[Figure]]:
-    """Return the plan's DOCX with stand-ins for its figures' PNGs, and the figures (see add_pictures).
+def parts(figures: dict[str, list[Figure]]) -> list[Figure]:
+    """Every rendered part of every figure, for add_pictures."""
+    return [part for drawn in figures.values() for part in drawn]
+
+
+def render_plan(root: Path, sources: PlanSources,
+                template: Path | None = None) -> tuple[bytes, dict[str, list[Figure]]]:
+    """Return the plan's DOCX with stand-ins for its figures' PNGs, and the figures by name (see add_pictures).
 
     LibreOffice draws the figures from their SVG, so it can convert this DOCX while the PNGs
     that older Word versions need are still being rendered.
@@ -77,7 +86,7 @@ def render_plan(root: Path, sources: PlanSources, template: Path | None = None) 
     figures = make_figures(sources, cache)
     data = render_docx(build_context(sources), template, properties, cache, figures,
                        shown=display_path(original, root))
-    return data, [part for parts in figures.values() for part in parts]
+    return data, figures
 
 
 def make_figures(sources: PlanSources, cache: Path) -> dict[str, list[Figure]]:
@@ -104,7 +113,7 @@ def build_outputs(root: Path, sources: PlanSources, soffice_url: str | None = No
     from .pdf import LibreOffice
     with nullcontext(office) if office is not None else LibreOffice(soffice_url) as office:  # boots while the DOCX is rendered
         data, figures = render_plan(root, sources)
-        data = add_pictures(data, figures)
+        data = add_pictures(data, parts(figures))
         raw = office.convert(data)
     target = display_path(output_paths(root, sources.year)[1], root)
     shown: list = []
@@ -148,13 +157,12 @@ def build(root: Path, years: list[int | str], out_dir: Path | None = None, docx_
             if sources is not None:
                 draft, figures = rendered
                 with _docx_kept_if_no_pdf(root, output_paths(root, sources.year, out_dir)[0],
-                                          lambda: fill_contents(add_pictures(draft, figures))):
+                                          lambda: fill_contents(add_pictures(draft, parts(figures)))):
                     if isinstance(office, Exception):
                         raise office
                     wait = office.submit(draft)
-                # the figures' PNGs are rendered while LibreOffice converts
                 # the figures' PNGs and the web page are made while LibreOffice converts
-                pending = (sources, add_pictures(draft, figures), make_html(root, sources), wait)
+                pending = (sources, add_pictures(draft, parts(figures)), make_html(root, sources, figures), wait)
             if done is not None:
                 yield from _write(root, *done, out_dir, digests)
     finally:

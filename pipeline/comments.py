@@ -28,7 +28,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm
 
 from .errors import PipelineError
-from .identity import CopyIdentity, custom_properties, identity_of
+from .copy_identity import CopyIdentity, custom_properties, identity_of
 from .package import finish_docx
 from .safezip import SafeDocx, UnsafeDocument
 from .revisions import Place, Walk, style_names, text_of, walk_document
@@ -230,12 +230,9 @@ def _sortable(date: str) -> float:
 
 # --- the compilation ---------------------------------------------------------------------------------
 
-def compile_responses(paths: list[Path], municipalities: list[str], round_: Round | None = None) -> Compilation:
-    """Return everything the readable files hold; each unreadable file is listed with its reason.
-
-    With `round_`, an answer on another year's plan or an older draft than the latest is noted.
-    """
-    result = Compilation(municipalities=municipalities, round=round_ or Round())
+def compile_responses(paths: list[Path], municipalities: list[str]) -> Compilation:
+    """Return everything the readable files hold; each unreadable file is listed with its reason."""
+    result = Compilation(municipalities=municipalities)
     seen: dict[str, str] = {}
     # A file whose name looks like a copy ("Huddinge (1).docx", "kopia av ...") is read last, so
     # that of two files with the same content the copy is the one called the duplicate.
@@ -250,18 +247,29 @@ def compile_responses(paths: list[Path], municipalities: list[str], round_: Roun
             read.notes.append("nämner ingen av medlemskommunerna i filnamnet eller dokumentegenskaperna")
         elif len(read.municipalities) > 1:
             read.notes.append(f"filnamnet nämner flera kommuner ({', '.join(read.municipalities)}); räknas för alla")
-        identity = read.identity
-        if identity is not None and result.round.year is not None and identity.year != result.round.year:
-            read.notes.append(f"exemplar av planen för {identity.year}, inte {result.round.year}")
-        elif identity is not None and result.round.version is not None and identity.version < result.round.version:
-            read.notes.append(f"svar på utkast {identity.version}; det senaste utkastet är utkast "
-                              f"{result.round.version}: kontrollera att synpunkterna gäller den aktuella texten")
         if read.digest in seen:
             read.notes.append(f"dubblett: samma innehåll som {seen[read.digest]}; räknas inte två gånger")
         else:
             seen[read.digest] = read.name
         result.files.append(read)
     return result
+
+
+def place_in_round(result: Compilation, round_: Round) -> None:
+    """Set the round the answers belong to, and note each copy from another year or an older draft.
+
+    The latest draft is the year's draft in plan.yaml, or the newest a copy was sent as."""
+    versions = [f.identity.version for f in result.files if f.identity and f.identity.year == round_.year]
+    if versions and (round_.version is None or max(versions) > round_.version):
+        round_.version = max(versions)
+    result.round = round_
+    for read in result.files:
+        identity = read.identity
+        if identity is not None and round_.year is not None and identity.year != round_.year:
+            read.notes.append(f"exemplar av planen för {identity.year}, inte {round_.year}")
+        elif identity is not None and round_.version is not None and identity.version < round_.version:
+            read.notes.append(f"svar på utkast {identity.version}; det senaste utkastet är utkast "
+                              f"{round_.version}: kontrollera att synpunkterna gäller den aktuella texten")
 
 
 def overview(result: Compilation) -> list[list[str]]:
@@ -392,14 +400,12 @@ def run_comments(root: Path, files: list[Path], out: Path, year: str | None = No
     if year is not None and not (str(year).isdigit() and len(str(year)) == 4):
         raise PipelineError(f"--år: '{year}' är inget årtal (skriv till exempel 2025).")
     names = load_shared_municipalities(root)
-    # Read once to learn the round from the copies' identities, then compile against it.
-    years = [r.identity.year for r in _identities(files, names)]
+    result = compile_responses(files, names)
+    # the round: the year the copies carry (most of them), or the one given
+    years = [f.identity.year for f in result.files if f.identity]
     round_year = int(year) if year is not None else (max(set(years), key=years.count) if years else None)
     round_, warnings = round_of(root, round_year, day)
-    versions = [r.identity.version for r in _identities(files, names) if r.identity.year == round_year]
-    if versions and (round_.version is None or max(versions) > round_.version):
-        round_.version = max(versions)
-    result = compile_responses(files, names, round_)
+    place_in_round(result, round_)
     lines = warnings + [f"{f}: kunde inte läsas: {reason}" for f, reason in result.refused]
     lines += [f"{f.name}: {note}" for f in result.files for note in f.notes]
     if not result.files:
@@ -429,21 +435,6 @@ def _day(on: str | None) -> dt.date:
         return dt.date.fromisoformat(on.strip())
     except ValueError:
         raise PipelineError(f"--per: '{on}' är inget datum; skriv det ÅÅÅÅ-MM-DD, t.ex. 2025-11-30.") from None
-
-
-def _identities(files: list[Path], names: list[str]) -> list[ReadFile]:
-    """The files that carry a round's identity (unreadable files are left to the compilation)."""
-    out = []
-    for path in files:
-        try:
-            with SafeDocx(path) as doc:
-                part = doc.related("custom-properties", source="")
-                identity = identity_of(custom_properties(doc.xml(part))) if part else None
-        except UnsafeDocument:
-            continue
-        if identity is not None:
-            out.append(ReadFile(path.name, [identity.municipality], "", identity=identity))
-    return out
 
 
 def round_of(root: Path, year: int | None, on: dt.date) -> tuple[Round, list[str]]:

@@ -131,6 +131,11 @@ def make_figure(name: str, s: PlanSources, cache_dir: Path) -> list[Figure]:
                         "korta namnen.")
 
 
+def fitted_figure(graph: Graph, cache_dir: Path) -> Figure:
+    """Return one graph rendered at the scale that fits it in the text area (a figure of one part)."""
+    return render_figure(graph, cache_dir, _scale(*_natural_size(graph, cache_dir)))
+
+
 def _scale(width_cm: float, height_cm: float) -> float:
     """The factor a drawing of this natural size is shown at: at most 1, within the text area."""
     return min(1.0, MAX_WIDTH_CM / width_cm, MAX_HEIGHT_CM / height_cm)

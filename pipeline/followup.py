@@ -18,7 +18,7 @@ from typing import Any
 from . import model as m
 from .context import Markdown, goal_sections
 from .errors import PipelineError
-from .figures import FONT, Graph, render_figure
+from .figures import FONT, Graph, fitted_figure
 from .formatting import amount, kronor, long_date
 from .load import PlanSources
 from .paths import display_path
@@ -243,7 +243,7 @@ def make_follow_up(root: Path, sources: PlanSources, occasion: str, office) -> t
     follow_up = sources.follow_ups[occasion]
     cache = root / "build" / ".cache"
     context, graph = follow_up_context(sources, occasion, follow_up)
-    figures = {FIGURE: [render_figure(graph, cache, _fit(graph, cache))]}
+    figures = {FIGURE: [fitted_figure(graph, cache)]}
     original = root / "templates" / TEMPLATE
     shown = display_path(original, root)
     template = prepare_template(original, cache, shown, spec=FOLLOW_UP)
@@ -258,11 +258,6 @@ def make_follow_up(root: Path, sources: PlanSources, occasion: str, office) -> t
     pdf = normalise_pdf(raw, meta, docx=data, target=target, subject=context["titel"])
     page = render_html(root, sources, figures, template=HTML_TEMPLATE, context=context)
     return data, pdf, page
-
-
-def _fit(graph: Graph, cache: Path) -> float:
-    from .figures import _natural_size, _scale
-    return _scale(*_natural_size(graph, cache))
 
 
 class _Meta:

@@ -64,6 +64,25 @@ def text_of(element, view: str = "all") -> str:
     return plain("".join(parts))
 
 
+def words_of(body, view: str = "all") -> list[str]:
+    """The words of a document body as the older ("old") or newer ("new") version reads, paragraph
+    by paragraph: `text_of`, and a table row inserted (or deleted) as a whole is left out of the
+    older (or newer) version."""
+    row_mark = {"old": f"{W}ins", "new": f"{W}del"}.get(view)
+    words: list[str] = []
+
+    def walk(node) -> None:
+        if node.tag == f"{W}tr" and row_mark and node.find(f"{W}trPr/{row_mark}") is not None:
+            return
+        if node.tag == f"{W}p":
+            words.extend(text_of(node, view).split())
+            return
+        for child in node:
+            walk(child)
+    walk(body)
+    return words
+
+
 def style_names(doc: SafeDocx) -> dict[str, tuple[str, int | None]]:
     """style id → (name, outline level) from the package's styles part."""
     part = doc.related("styles")

@@ -3,7 +3,7 @@
     sources/ÅR/plan.yaml (status: utkast) + sources/ÅR/remiss.yaml
         → build/ÅR/remiss-utkast-N/
              Botkyrka-verksamhetsplan-ÅR-utkast-N.docx, … (one copy per member municipality,
-                 its identity in the document properties, see identity.py)
+                 its identity in the document properties, see copy_identity.py)
              verksamhetsplan-ÅR-utkast-N.pdf      (the draft for reading)
              missiv-ÅR-utkast-N.docx and .pdf    (the cover letter, templates/missiv.docx)
              mottagare.csv                        (whom to send what, for the sending)
@@ -23,7 +23,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from .errors import OutputError, PipelineError
-from .identity import CopyIdentity, with_identity
+from .copy_identity import CopyIdentity, with_identity
 from .paths import display_path, year_dir
 
 # The names the cover letter's template can use (templates/missiv.docx).

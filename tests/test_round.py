@@ -18,7 +18,7 @@ from lxml import etree
 from conftest import ROUND_FILE, copy_project, make_round, needs_libreoffice, run_cli
 from drafts import add_comments, rewrite_parts
 from pipeline.contents import contents_pages
-from pipeline.identity import custom_properties, identity_of
+from pipeline.copy_identity import custom_properties, identity_of
 from test_docx import document_text
 
 MUNICIPALITIES = ["Botkyrka", "Haninge", "Huddinge", "Nykvarn", "Nynäshamn", "Salem", "Södertälje", "Tyresö"]

@@ -21,6 +21,7 @@ from ruamel.yaml import YAML
 
 from conftest import copy_project, make_draft, run_cli
 from helpers import replace_in
+from pipeline.revisions import words_of
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -91,23 +92,7 @@ def _body(path_or_bytes) -> ElementTree.Element:
 
 def words(path: Path, view: str) -> list[str]:
     """The document's words with every change accepted ("new") or rejected ("old")."""
-    skip = {f"{W}del", f"{W}moveFrom"} if view == "new" else {f"{W}ins", f"{W}moveTo"}
-    row_mark = f"{W}del" if view == "new" else f"{W}ins"
-    out: list[str] = []
-
-    def walk(node):
-        if node.tag in skip:
-            return
-        if node.tag == f"{W}tr" and node.find(f"{W}trPr/{row_mark}") is not None:
-            return
-        if node.tag in (f"{W}t", f"{W}delText") and node.text:
-            out.append(node.text)
-        if node.tag in (f"{W}p", f"{W}tab", f"{W}br"):
-            out.append(" ")
-        for child in node:
-            walk(child)
-    walk(_body(path))
-    return " ".join(out).split()
+    return words_of(_body(path), view)
 
 
 def test_compare_shows_each_change_once_where_it_is(drafts, tmp_path):

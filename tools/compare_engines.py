@@ -125,26 +125,10 @@ def _words(texts) -> list[str]:
 def document_words(data: bytes, view: str) -> list[str]:
     """The words of a DOCX as it reads with all changes accepted ("new") or rejected ("old")."""
     from xml.etree import ElementTree
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        body = ElementTree.fromstring(z.read("word/document.xml")).find(f"{W}body")
-    skip = {f"{W}del", f"{W}moveFrom"} if view == "new" else {f"{W}ins", f"{W}moveTo"}
-    out: list[str] = []
 
-    def walk(node, row_deleted=False):
-        if node.tag in skip:
-            return
-        if node.tag == f"{W}tr":
-            marks = node.find(f"{W}trPr")
-            if marks is not None and marks.find(f"{W}del" if view == "new" else f"{W}ins") is not None:
-                return
-        if node.tag in (f"{W}t", f"{W}delText") and node.text:
-            out.append(node.text)
-        if node.tag in (f"{W}p", f"{W}tab", f"{W}br"):
-            out.append(" ")
-        for child in node:
-            walk(child)
-    walk(body)
-    return _words(out)
+    from pipeline.revisions import words_of
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return words_of(ElementTree.fromstring(z.read("word/document.xml")).find(f"{W}body"), view)
 
 
 def marked_words(data: bytes) -> tuple[int, int]:
