@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
@@ -19,6 +20,11 @@ EN_DASH = "\u2013"
 def amount(value: int) -> str:
     """Return an integer with Swedish digit grouping: 2 083 296 (non-breaking spaces)."""
     return format_decimal(value, locale=LOCALE, group_separator=True).replace(" ", NBSP).replace("\u202f", NBSP)
+
+
+def counted(n: int, one: str, other: str) -> str:
+    """Return a count with its noun in the right number: "1 fil", "2 filer" (Babel's Swedish plural rule)."""
+    return f"{amount(n)} {one if Locale.parse(LOCALE).plural_form(n) == 'one' else other}"
 
 
 def kronor(value: int, approximate: bool = False) -> str:
