@@ -13,7 +13,7 @@ from .checks import plan_problems
 from .errors import ConversionError, SourceErrors
 from .contents import contents_headings, fill_contents
 from .context import build_context
-from .figures import Figure, add_pictures, make_figure, referenced_figures
+from .figures import Figure, add_pictures, make_figure
 from .load import PlanSources, read_plan
 from .paths import display_path, html_path, output_paths
 from .render import render_docx
@@ -96,7 +96,8 @@ def make_figures(sources: PlanSources, cache: Path) -> dict[str, list[Figure]]:
     renders all of them while LibreOffice starts.
     """
     from concurrent.futures import ThreadPoolExecutor
-    names = sorted({name for text in sources.texts.values() for _, name in referenced_figures(text)})
+    from .markdown_tree import figure_names
+    names = sorted({name for text in sources.texts.values() for name in figure_names(text, cache)})
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         return dict(zip(names, pool.map(lambda name: make_figure(name, sources, cache), names)))
 

@@ -54,22 +54,34 @@ def plan_problems(sources: PlanSources) -> list[Problem]:
 
 
 def check_figures(s: PlanSources) -> Iterator[Problem]:
-    """Yield figure references in the Markdown texts that name no known figure."""
-    from .figures import GOAL_FIGURES, figure_names, referenced_figures
+    """Yield images in the Markdown texts that are no known figure, as pandoc reads them.
+
+    Any image but `figur:NAMN`, in any syntax (inline, by reference, in a link, a table, a
+    footnote), would make pandoc read a file or fetch an address named in a source text.
+    """
+    from .figures import GOAL_FIGURES, figure_names
+    from .markdown_tree import images
     known = figure_names()
+    cache = s.root / "build" / ".cache"
     for key, text in s.texts.items():
-        for match in re.finditer(r"!\[[^\]]*\]\((?!figur:)([^)]*)\)", text):
-            # Other images would make pandoc read files or fetch addresses named in a source text.
-            yield Problem(s.text_paths[key], f"bilden '{match.group(1)}' kan inte användas; figurer läggs in "
-                          f"som ![Figurtext](figur:NAMN) (finns: {', '.join(known)}).",
-                          line=text[: match.start()].count("\n") + 1)
-        for line, name in referenced_figures(text):
-            if name not in known:
-                yield Problem(s.text_paths[key], f"figuren 'figur:{name}' finns inte (finns: {', '.join(known)}).",
-                              line=line)
+        where = s.text_paths[key]
+        for image in dict.fromkeys(images(text, cache)):
+            name = image.figure
+            if name is None:
+                yield Problem(where, f"bilden '{image.url}' kan inte användas; figurer läggs in "
+                              f"som ![Figurtext](figur:NAMN) (finns: {', '.join(known)}).", line=image.line)
+            elif name not in known:
+                yield Problem(where, f"figuren 'figur:{name}' finns inte (finns: {', '.join(known)}).",
+                              line=image.line)
+            elif not image.captioned:
+                yield Problem(where, f"figuren 'figur:{name}' saknar figurtext; skriv den inom hakparenteserna: "
+                              f"![Figurtext](figur:{name}).", line=image.line)
+            elif not image.alone:
+                yield Problem(where, f"figuren 'figur:{name}' står inte ensam i ett stycke; skriv den på en egen "
+                              f"rad med en tom rad före och efter: ![Figurtext](figur:{name}).", line=image.line)
             elif name in GOAL_FIGURES and s.plan is not None and "mål" not in s.content:
-                yield Problem(s.text_paths[key], f"figuren 'figur:{name}' ritas från målen, men planen "
-                              "har inget kapitel med 'innehåll: mål'.", line=line)
+                yield Problem(where, f"figuren 'figur:{name}' ritas från målen, men planen "
+                              "har inget kapitel med 'innehåll: mål'.", line=image.line)
 
 
 def check_shared(s: PlanSources) -> Iterator[Problem]:
@@ -386,32 +398,31 @@ def _check_marks(s: PlanSources, name: str, marks: list[tuple[tuple, str | None]
                             f"fotnoten '{note.mark}' hänvisas inte till från någon post.")
 
 
-FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\](?!:)")
-FOOTNOTE_DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.M)
-
-
 def check_markdown_footnotes(s: PlanSources) -> Iterator[Problem]:
-    """Yield footnote references ([^namn]) without a definition, and definitions used by none."""
+    """Yield footnotes that pandoc cannot print as written: a reference ([^namn]) without a text,
+    a text no reference uses or defined twice, a reference inside another footnote's text."""
+    from .markdown_tree import footnote_problems
+    cache = s.root / "build" / ".cache"
     for key, text in s.texts.items():
         where = s.text_paths[key]
-        defined: dict[str, int] = {}
-        for match in FOOTNOTE_DEFINITION.finditer(text):
-            line = text[: match.start()].count("\n") + 1
-            if match.group(1) in defined:
-                yield Problem(where, f"fotnoten [^{match.group(1)}] definieras två gånger (första gången på "
-                              f"rad {defined[match.group(1)]}); ta bort eller byt namn på den ena.", line=line)
-            defined.setdefault(match.group(1), line)
-        used = set()
-        for match in FOOTNOTE_REFERENCE.finditer(text):
-            name = match.group(1)
-            used.add(name)
-            if name not in defined:
-                yield Problem(where, f"fotnoten [^{name}] har ingen text; skriv den på en egen rad efter "
-                              f"stycket: [^{name}]: Fotnotens text.", line=text[: match.start()].count("\n") + 1)
-        for name, line in defined.items():
-            if name not in used:
-                yield Problem(where, f"fotnoten [^{name}] hänvisas inte till i texten; skriv [^{name}] där "
-                              "fotnotssiffran ska stå, eller ta bort fotnoten.", line=line)
+        for note in dict.fromkeys(footnote_problems(text, cache)):
+            name = note.label
+            if note.kind == "ingen-text":
+                message = (f"fotnoten [^{name}] har ingen text; skriv den på en egen rad efter stycket: "
+                           f"[^{name}]: Fotnotens text.")
+            elif note.kind == "oanvänd":
+                message = (f"fotnoten [^{name}] hänvisas inte till i texten; skriv [^{name}] där fotnotssiffran "
+                           "ska stå, eller ta bort fotnoten.")
+            elif note.kind == "dubbel":
+                first = f" (första gången på rad {note.first_line})" if note.first_line else ""
+                message = (f"fotnoten [^{name}] definieras två gånger{first}; ta bort eller byt namn på den ena.")
+            elif note.kind == "läses-inte":
+                message = (f"texten till fotnoten [^{name}] läses som en del av stycket ovanför, inte som en "
+                           f"fotnot; lämna en tom rad före raden [^{name}]: Fotnotens text.")
+            else:  # "i-fotnot"
+                message = (f"hänvisningen [^{name}] står i texten till en annan fotnot, och en fotnot kan inte "
+                           "ha en egen fotnot; skriv hänvisningen i löptexten eller texten i samma fotnot.")
+            yield Problem(where, message, line=note.line)
 
 
 def check_markdown_todos(s: PlanSources) -> Iterator[Problem]:

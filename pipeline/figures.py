@@ -35,7 +35,6 @@ from .errors import PipelineError
 from .load import PlanSources
 from .writer import write_cache
 
-FIGURE_REF = re.compile(r"!\[(?P<caption>[^\]]*)\]\(figur:(?P<name>[^)\s]+)\)")
 DPI = 300
 RENDERING = "png-rgb-300dpi+svg-v6"  # part of the cache key: change it when rendering changes
 MAX_WIDTH_CM = 16.0       # the text width of an A4 page with 2.5 cm margins
@@ -107,11 +106,6 @@ WRAPS = (34, 22)      # characters per line in a goal's box: wide first, then na
 
 def figure_names() -> list[str]:
     return sorted(LAYOUTS)
-
-
-def referenced_figures(text: str) -> list[tuple[int, str]]:
-    """Return (line, name) of every figure reference in a Markdown text."""
-    return [(text[: match.start()].count("\n") + 1, match.group("name")) for match in FIGURE_REF.finditer(text)]
 
 
 def build_graph(name: str, s: PlanSources) -> Graph:

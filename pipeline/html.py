@@ -18,7 +18,7 @@ from typing import Any
 
 from .context import Markdown, build_context
 from .errors import PipelineError, TemplateError
-from .figures import FIGURE_REF, Figure
+from .figures import Figure
 from .load import PlanSources
 from .paths import display_path
 
@@ -76,15 +76,23 @@ class _Converter:
         """pandoc's HTML of a block text, its ids prefixed (cached by content and prefix)."""
         import pypandoc
 
-        from .markdown import PANDOC_FORMAT
+        import json
+
+        from .markdown_tree import with_figures
         from .writer import write_cache
-        marked = FIGURE_REF.sub(lambda m: f"![{m.group('caption')}]({FIGURE_MARK}{m.group('name')})", text)
+
+        def mark(name: str, block: dict) -> list[dict]:  # the figure's image points at its SVG-to-be
+            image = block["c"][2][0]["c"][0]
+            return [{**block, "c": [*block["c"][:2], [{"t": "Plain", "c": [
+                {**image, "c": [*image["c"][:2], [f"{FIGURE_MARK}{name}", ""]]}]}]]}]
+
+        marked = json.dumps(with_figures(text, self.cache, mark), ensure_ascii=False, sort_keys=True)
         key = hashlib.sha256(f"{pypandoc.get_pandoc_version()}\0html\0{prefix}\0{marked}".encode()).hexdigest()[:24]
         target = self.cache / f"md-{key}.html"
         if target.exists():
             return target.read_text(encoding="utf-8")
         try:
-            html = pypandoc.convert_text(marked, "html5", format=PANDOC_FORMAT,
+            html = pypandoc.convert_text(marked, "html5", format="json",
                                          extra_args=["--shift-heading-level-by=2", f"--id-prefix={prefix}",
                                                      "--wrap=none", "--section-divs=false"])
         except (RuntimeError, OSError) as exc:

@@ -8,6 +8,7 @@ results are cached by content, so an unchanged text costs no pandoc run.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import tempfile
 from pathlib import Path
@@ -16,7 +17,8 @@ import pypandoc
 from markdown_it import MarkdownIt
 
 from .errors import PipelineError
-from .figures import FIGURE_REF, Figure
+from .figures import Figure
+from .markdown_tree import PANDOC_FORMAT, with_figures, words
 from .wordlib import RichText
 from .ooxml import IMAGE_RELATIONSHIP, NS, SVG_BLIP_EXTENSION, q, read_part, replace_parts, xml_bytes
 from .writer import write_cache
@@ -27,9 +29,6 @@ PACKAGING = "svgblip-v2+unicode-bullets-v1"  # part of the cache key: change it 
 # U+F0B7 (private use), which a screen reader reads as an unknown character; these are the same
 # marks as Unicode characters in the paragraph's own typeface (Carlito and Calibri have them).
 BULLETS = {("Symbol", "\uf0b7"): "\u2022", ("Courier New", "o"): "\u25e6", ("Wingdings", "\uf0a7"): "\u25aa"}
-
-# Raw HTML and TeX are read as text: a "<" in a source must come out as written.
-PANDOC_FORMAT = "markdown-raw_html-raw_tex-raw_attribute-citations-smart"
 
 _inline = MarkdownIt("commonmark", {"html": False, "typographer": False})
 
@@ -90,23 +89,27 @@ def markdown_to_docx(text: str, reference: Path, cache_dir: Path, shift_headings
     figures = figures or {}
     used: dict[str, Figure] = {}
 
-    def substitute(match: re.Match) -> str:
+    def substitute(name: str, block: dict) -> list[dict] | None:
+        if name not in figures:
+            return None
         pictures = []
-        for figure in figures[match.group("name")]:
+        caption = block["c"][1][1][0]["c"] if block["c"][1][1] else []
+        for figure in figures[name]:
             stand_in = figure.placeholder  # the PNG comes later (figures.add_pictures)
             used[stand_in.name] = figure
             # Relative to pandoc's working folder (the cache) when the figure is there, so that no
             # absolute path reaches the DOCX; absolute otherwise.
             where = stand_in.name if stand_in.parent.resolve() == cache_dir.resolve() else str(stand_in.resolve())
-            caption = match.group("caption")
-            if figure.part:
-                caption = f"{caption.rstrip('.')} ({figure.part})."
-            pictures.append(f"![{caption}]({where}){{width={figure.width_cm}cm height={figure.height_cm}cm}}")
-        return "\n\n".join(pictures)
+            shown = _caption(caption, figure.part)
+            image = {"t": "Image", "c": [["", [], [["width", f"{figure.width_cm}cm"], ["height", f"{figure.height_cm}cm"]]],
+                                         shown, [where, ""]]}
+            pictures.append({"t": "Figure", "c": [block["c"][0], [None, [{"t": "Plain", "c": shown}]],
+                                                  [{"t": "Plain", "c": [image]}]]})
+        return pictures
 
-    text = FIGURE_REF.sub(substitute, text)
+    document = json.dumps(with_figures(text, cache_dir, substitute), ensure_ascii=False, sort_keys=True)
     key = hashlib.sha256(f"{pypandoc.get_pandoc_version()}\0{reference.name}\0{shift_headings}\0"
-                         f"{PANDOC_FORMAT}\0{PACKAGING}\0{text}\0"
+                         f"{PANDOC_FORMAT}\0{PACKAGING}\0{document}\0"
                          f"{sorted((name, f.svg.name, f.alt) for name, f in used.items())}".encode()).hexdigest()[:24]
     target = cache_dir / f"md-{key}.docx"
     if target.exists():
@@ -115,7 +118,7 @@ def markdown_to_docx(text: str, reference: Path, cache_dir: Path, shift_headings
     with tempfile.TemporaryDirectory(dir=cache_dir) as work:  # pandoc writes DOCX only to a file
         output = Path(work) / "pandoc.docx"
         try:
-            pypandoc.convert_text(text, "docx", format=PANDOC_FORMAT, outputfile=str(output),
+            pypandoc.convert_text(document, "docx", format="json", outputfile=str(output),
                                   cworkdir=str(cache_dir), extra_args=["--reference-doc", str(reference.resolve()),
                                                                        f"--shift-heading-level-by={shift_headings}"])
             data = output.read_bytes()
@@ -123,6 +126,17 @@ def markdown_to_docx(text: str, reference: Path, cache_dir: Path, shift_headings
             raise PipelineError(f"pandoc kunde inte konvertera en Markdown-text: {exc}") from exc
     data = _unicode_bullets(data)
     return write_cache(target, _finish_figures(data, used) if used else data)
+
+
+def _caption(caption: list[dict], part: str) -> list[dict]:
+    """The figure's caption, with "(del 2 av 4: ...)." after it for a figure drawn in parts."""
+    if not part:
+        return caption
+    shown = list(caption)
+    if shown and shown[-1].get("t") == "Str" and shown[-1]["c"].endswith("."):
+        last = shown[-1]["c"].rstrip(".")
+        shown[-1:] = [{"t": "Str", "c": last}] if last else []
+    return shown + [{"t": "Space"}] + words(f"({part}).")
 
 
 def _unicode_bullets(package: bytes) -> bytes:
