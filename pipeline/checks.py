@@ -60,9 +60,10 @@ def check_figures(s: PlanSources) -> Iterator[Problem]:
     footnote), would make pandoc read a file or fetch an address named in a source text.
     """
     from .figures import GOAL_FIGURES, figure_names
-    from .markdown_tree import images
+    from .markdown_tree import images, read_all
     known = figure_names()
     cache = s.root / "build" / ".cache"
+    read_all(s.texts.values(), cache)
     for key, text in s.texts.items():
         where = s.text_paths[key]
         for image in dict.fromkeys(images(text, cache)):

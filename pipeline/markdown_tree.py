@@ -99,6 +99,16 @@ def read(text: str, cache_dir: Path | None = None) -> Tree:
     return tree
 
 
+def read_all(texts, cache_dir: Path | None = None) -> None:
+    """Read every text not yet read, several pandoc runs at once (threads waiting on processes)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = list(dict.fromkeys(texts))
+    if len(texts) > 1:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(lambda text: read(text, cache_dir), texts))
+
+
 def _run_pandoc(text: str, pandoc: str) -> Tree:
     import tempfile
 

@@ -30,6 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from jinja2.parser import Parser
+
 from .errors import TemplateError
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -430,93 +432,252 @@ class _Paragraph:
 
 
 def _paragraphs(xml: dict) -> list[_Paragraph]:
+    return [p for name, root in _text_parts(xml) for p in _part_paragraphs(name, root)]
+
+
+def _text_parts(xml: dict) -> list[tuple[str, object]]:
+    """The parts docxtpl renders (document first, then headers, footers and notes), in order."""
+    return [(name, root) for name, root in sorted(xml.items(), key=lambda item: (item[0] != "word/document.xml", item[0]))
+            if TEXT_PART.fullmatch(name)]
+
+
+def _part_paragraphs(name: str, root) -> list[_Paragraph]:
+    """Each paragraph of a part with where it is ("i dokumentet, stycke 41 (efter ”...”)")."""
+    part = {"word/document.xml": "i dokumentet", "word/footnotes.xml": "i fotnoterna",
+            "word/endnotes.xml": "i slutnoterna"}.get(name)
+    if part is None:
+        part = "i sidhuvudet" if "header" in name else "i sidfoten"
     out = []
-    for name, root in sorted(xml.items(), key=lambda item: (item[0] != "word/document.xml", item[0])):
-        if not TEXT_PART.fullmatch(name):
-            continue
-        part = {"word/document.xml": "i dokumentet", "word/footnotes.xml": "i fotnoterna",
-                "word/endnotes.xml": "i slutnoterna"}.get(name)
-        if part is None:
-            part = "i sidhuvudet" if "header" in name else "i sidfoten"
-        before = ""
-        for number, paragraph in enumerate(root.iter(f"{W}p"), 1):
-            text = "".join(t.text or "" for t in paragraph.iter(f"{W}t"))
-            after = f" (efter ”{_short(before, 40)}”)" if before else ""
-            out.append(_Paragraph(f"{part}, stycke {number}{after}", text))
-            plain_text = TAG.sub("", text).strip()
-            if plain_text:
-                before = plain_text
+    before = ""
+    for number, paragraph in enumerate(root.iter(f"{W}p"), 1):
+        text = "".join(t.text or "" for t in paragraph.iter(f"{W}t"))
+        after = f" (efter ”{_short(before, 40)}”)" if before else ""
+        out.append(_Paragraph(f"{part}, stycke {number}{after}", text))
+        plain_text = TAG.sub("", text).strip()
+        if plain_text:
+            before = plain_text
     return out
 
 
+# A tag as written in a paragraph, for showing it in a message (Jinja reads the structure).
 TAG = re.compile(r"\{%-?\s*(?:(?:p|tr|tc|r)\s)?\s*(.*?)\s*-?%\}|\{\{-?\s*(?:(?:p|r|tc)\s)?\s*(.*?)\s*-?\}\}", re.S)
-OPENERS = {"for": "endfor", "if": "endif"}
 
 
 def placeholder_problems(xml: dict, spec: TemplateSpec = PLAN) -> list[str]:
     """Missing placeholders, and broken ones, each named with where it is."""
-    from jinja2 import Environment, TemplateSyntaxError, meta
-
     paragraphs = _paragraphs(xml)
     everything = "\n".join(p.text for p in paragraphs)
     problems = [f"platshållaren {p} saknas" for p in spec.placeholders if p not in everything]
-    env = Environment()
-    stack: list[tuple[str, str, str]] = []  # (keyword, tag, where)
-    loop_names = set(re.findall(r"\{%-?\s*(?:(?:p|tr|tc|r)\s)?\s*for\s+([\w\s,]+?)\s+in\s", everything))
-    known = set(spec.names()) | {"loop"} | {n.strip() for names in loop_names for n in names.split(",")}
-    for paragraph in paragraphs:
-        text = paragraph.text
-        shown = _short(text)
-        for opening, closing in (("{{", "}}"), ("{%", "%}")):
-            if text.count(opening) != text.count(closing):
-                problems.append(f"{paragraph.where} (”{shown}”): en platshållare börjar med {opening} men slutar "
-                                f"inte med {closing} (eller tvärtom)")
-        for match in TAG.finditer(text):
-            tag = match.group(0)
-            if match.group(1) is not None:
-                words = match.group(1).split()
-                keyword = words[0] if words else ""
-                expression = match.group(1)[len(keyword):]
-                if keyword == "for":
-                    expression = expression.split(" in ", 1)[-1]
-                if keyword in OPENERS:
-                    stack.append((keyword, tag, paragraph.where))
-                elif keyword in ("elif", "else"):
-                    if not stack or stack[-1][0] != "if":
-                        problems.append(f"{paragraph.where}: {tag} står utanför ett {{%p if ... %}}")
-                elif keyword in ("endfor", "endif"):
-                    opener = keyword[3:]
-                    if not stack:
-                        problems.append(f"{paragraph.where}: {tag} avslutar inget; {{%p {opener} ... %}} saknas")
-                    elif stack[-1][0] != opener:
-                        kind, open_tag, open_where = stack.pop()
-                        problems.append(f"{open_where}: {open_tag} saknar sitt {{%p {OPENERS[kind]} %}} "
-                                        f"(i stället kommer {tag} {paragraph.where})")
-                        if stack and stack[-1][0] == opener:
-                            stack.pop()  # the tag closes the block before the unclosed one
-                    else:
-                        stack.pop()
-                    continue
-                else:
-                    problems.append(f"{paragraph.where}: okänd platshållare {tag}")
-                    continue
-                if keyword == "else" or not expression.strip():
-                    continue
-            else:
-                expression = match.group(2)
-            try:
-                names = meta.find_undeclared_variables(env.parse("{{ " + expression + " }}"))
-            except TemplateSyntaxError:
-                problems.append(f"{paragraph.where}: platshållaren {tag} går inte att läsa")
-                continue
-            for name in sorted(names - known):
-                close = difflib.get_close_matches(name, sorted(known), n=1)
-                hint = f" (menar du '{close[0]}'?)" if close else ""
-                problems.append(f"{paragraph.where}: platshållaren {tag} pekar på '{name}', som inte finns i "
-                                f"{spec.data}{hint}")
-    for kind, tag, where in stack:
-        problems.append(f"{where}: {tag} saknar sitt {{%p {OPENERS[kind]} %}}")
+    known = set(spec.names()) | {"loop"}
+    for name, root in _text_parts(xml):
+        problems += _part_problems(root, _part_paragraphs(name, root), known, spec)
     return problems
+
+
+MARK = "{#vp-stycke:%d#}"  # a Jinja comment before each paragraph, row and cell: which paragraph a line is
+MARKS = re.compile(r"\{#vp-stycke:(\d+)#\}")
+
+
+def _part_problems(root, paragraphs: list[_Paragraph], known: set[str], spec: TemplateSpec) -> list[str]:
+    """The part's placeholders as docxtpl and Jinja2 read them: the structure by Jinja's own parser.
+
+    docxtpl turns the part into a Jinja template (its `{%p`, `{%tr`, `{%tc` and `{%r` tags take
+    their paragraph, row, cell or run with them) and Jinja parses it. A mark before each
+    paragraph becomes a line of its own, so that a line Jinja names is a paragraph here. A
+    mistake is reported and its line left out, and the rest is parsed again: all at once.
+    """
+    from jinja2 import Environment, TemplateError as JinjaError, meta, nodes
+
+    problems: list[tuple[int, str]] = []  # (paragraph, message): reported in the part's order
+    unreadable = set()
+    for number, paragraph in enumerate(paragraphs):
+        for opening, closing in (("{{", "}}"), ("{%", "%}")):
+            if paragraph.text.count(opening) != paragraph.text.count(closing):
+                unreadable.add(number)
+                problems.append((number, f"{paragraph.where} (”{_short(paragraph.text)}”): en platshållare börjar "
+                                         f"med {opening} men slutar inte med {closing} (eller tvärtom)"))
+    lines, of_line = _jinja_lines(root, unreadable)
+    env = Environment()
+
+    def paragraph_of(line: int) -> int:
+        return of_line[min(max(line, 1), len(of_line)) - 1]
+
+    where = lambda line: paragraphs[paragraph_of(line)]  # noqa: E731
+    template = None
+    for _ in range(len(lines) + 1):
+        parser = _Parser(env, "\n".join(lines))
+        try:
+            template = parser.parse()
+            break
+        except JinjaError as exc:
+            problem, line, stand_in = _structure_problem(parser, exc, where)
+            problems.append((paragraph_of(line), problem))
+            if lines[line - 1] == stand_in:
+                break
+            lines[line - 1] = stand_in
+    if template is not None:
+        try:
+            undeclared = meta.find_undeclared_variables(template) - known
+        except JinjaError:
+            undeclared = set()
+        reported = set()
+        for node in template.find_all(nodes.Name):
+            if node.ctx != "load" or node.name not in undeclared or (node.lineno, node.name) in reported:
+                continue
+            reported.add((node.lineno, node.name))
+            paragraph = where(node.lineno)
+            tag = _tag_naming(paragraph.text, node.name) or f"{{{{ {node.name} }}}}"
+            close = difflib.get_close_matches(node.name, sorted(known), n=1)
+            hint = f" (menar du '{close[0]}'?)" if close else ""
+            problems.append((paragraph_of(node.lineno), f"{paragraph.where}: platshållaren {tag} pekar på "
+                                                        f"'{node.name}', som inte finns i {spec.data}{hint}"))
+    return [message for _, message in sorted(problems, key=lambda item: item[0])]
+
+
+def _jinja_lines(root, unreadable: set[int]) -> tuple[list[str], list[int]]:
+    """The part as the Jinja source docxtpl makes of it, in lines, and the paragraph of each line."""
+    import copy
+
+    from lxml import etree
+
+    from .wordlib import DocxTemplate
+
+    part = copy.deepcopy(root)
+    paragraphs = list(part.iter(f"{W}p"))
+    first = {id(p): n for n, p in enumerate(paragraphs)}
+    for number in unreadable:  # reported already; Jinja would only stumble over it
+        for text in paragraphs[number].iter(f"{W}t"):
+            text.text = ""
+    for element in list(part.iter(f"{W}p", f"{W}tr", f"{W}tc")):
+        inner = element if element.tag == f"{W}p" else next(element.iter(f"{W}p"), None)
+        if inner is None:
+            continue
+        mark = MARK % first[id(inner)]
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + mark
+        else:
+            element.getparent().text = (element.getparent().text or "") + mark
+    # DocxTemplate.patch_xml is docxtpl's own preparation of a part for Jinja; it reads no state
+    source = DocxTemplate(None).patch_xml(etree.tostring(part, encoding="unicode"))
+    lines, of_line, paragraph = [], [], 0
+    for n, piece in enumerate(MARKS.split(source)):
+        if n % 2:
+            paragraph = int(piece)
+            continue
+        for line in piece.split("\n"):  # each mark begins a line: its paragraph's
+            lines.append(line)
+            of_line.append(paragraph)
+    return lines, of_line
+
+
+def _structure_problem(parser: _Parser, exc, where) -> tuple[str, int, str]:
+    """The message for Jinja's syntax error `exc`, the line to replace before parsing again, and
+    what to put there (nothing, or an opener of the same kind, so that its end tag still fits)."""
+    stack = parser.statements
+    current = parser.stream.current
+    if stack and stack[-1] is current:  # a tag Jinja has no statement for
+        name, line = current.value, current.lineno
+        opened = [token for token in stack[:-1]]
+        paragraph = where(line)
+        tag = _tag_naming(paragraph.text, name, keyword=True) or f"{{% {name} %}}"
+        if name in ("tr", "tc"):
+            tag = next((m.group(0) for m in TAG.finditer(paragraph.text) if m.group(0).lstrip("{%- ").startswith(name)),
+                       tag)
+            return (f"{paragraph.where}: {tag} står inte i en tabell{'rad' if name == 'tr' else 'cell'}; "
+                    f"{{%{name} ... %}} tar med sig den tabell{'rad' if name == 'tr' else 'cell'} den står i", line, "")
+        if name in ("else", "elif"):
+            return f"{paragraph.where}: {tag} står utanför ett {{%p if ... %}}", line, ""
+        if name in KEYWORDS and name.startswith("end") and opened:
+            opener = opened[-1]
+            open_paragraph = where(opener.lineno)
+            open_tag = _tag_naming(open_paragraph.text, opener.value, keyword=True) or f"{{% {opener.value} %}}"
+            return (f"{open_paragraph.where}: {open_tag} saknar sitt {_end_tag(open_tag, opener.value)} "
+                    f"(i stället kommer {tag} {paragraph.where})", opener.lineno, "")
+        if name in KEYWORDS and name.startswith("end"):
+            return f"{paragraph.where}: {tag} avslutar inget; {{%p {name[3:]} ... %}} saknas", line, ""
+        close = difflib.get_close_matches(name, KEYWORDS, n=1)
+        hint = f" (menar du '{close[0]}'?)" if close else ""
+        return f"{paragraph.where}: okänd platshållare {tag}{hint}", line, ""
+    if current.type == "eof" and stack:  # the template ends inside a block
+        opener = stack[-1]
+        paragraph = where(opener.lineno)
+        tag = _tag_naming(paragraph.text, opener.value, keyword=True) or f"{{% {opener.value} %}}"
+        return f"{paragraph.where}: {tag} saknar sitt {_end_tag(tag, opener.value)}", opener.lineno, ""
+    line = getattr(exc, "lineno", None) or current.lineno
+    paragraph = where(line)
+    tag = _unreadable_tag(paragraph.text) or f"”{_short(paragraph.text)}”"
+    # a block whose opening tag cannot be read is still a block: its end tag must find an opener
+    stand_in = BLOCK_STAND_INS.get(stack[-1].value, "") if stack and stack[-1].lineno == line else ""
+    return f"{paragraph.where}: platshållaren {tag} går inte att läsa", line, stand_in
+
+
+BLOCK_STAND_INS = {"for": "{% for _ in () %}", "if": "{% if true %}", "with": "{% with %}",
+                   "filter": "{% filter string %}", "autoescape": "{% autoescape true %}"}
+
+
+# Jinja's tags, for "menar du ...?" after an unknown one.
+KEYWORDS = ["for", "endfor", "if", "elif", "else", "endif", "set", "endset", "with", "endwith", "macro",
+            "endmacro", "call", "endcall", "filter", "endfilter", "block", "endblock", "autoescape", "endautoescape"]
+
+
+class _Parser(Parser):
+    """Jinja2's parser, keeping the statements it is inside (their first token), for messages."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.statements: list = []
+
+    def parse_statement(self):
+        self.statements.append(self.stream.current)
+        result = super().parse_statement()  # on an error the statement stays on the list
+        self.statements.pop()
+        return result
+
+
+def _tag_naming(text: str, name: str, keyword: bool = False) -> str:
+    """The tag in a paragraph's text whose keyword (or a name in which) is `name`, as written, or ""."""
+    for match in TAG.finditer(text):
+        if keyword:
+            words = (match.group(1) or "").split()
+            if words and words[0] == name:
+                return match.group(0)
+        elif re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", match.group(1) or match.group(2) or ""):
+            return match.group(0)
+    return ""
+
+
+def _unreadable_tag(text: str) -> str:
+    """The first tag in a paragraph's text that Jinja cannot read on its own, as written, or ""."""
+    from jinja2 import Environment, TemplateSyntaxError
+
+    env = Environment()
+    tags = list(TAG.finditer(text))
+    for match in tags:
+        if match.group(2) is not None:
+            source = "{{ " + match.group(2) + " }}"
+        else:
+            words = match.group(1).split()
+            keyword = words[0] if words else ""
+            expression = match.group(1)[len(keyword):]
+            if keyword == "for":
+                expression = expression.split(" in ", 1)[-1] if " in " in expression else ""
+            if keyword in ("if", "elif", "for") and not expression.strip():
+                return match.group(0)
+            if not expression.strip() or keyword in ("set", "with", "macro", "call", "filter"):
+                continue
+            source = "{{ " + expression + " }}"
+        try:
+            env.parse(source)
+        except TemplateSyntaxError:
+            return match.group(0)
+    return tags[0].group(0) if len(tags) == 1 else ""
+
+
+def _end_tag(tag: str, name: str) -> str:
+    """The end tag of block `name` in the opener's own kind: {%p endfor %}, {%tr endfor %}."""
+    kind = re.match(r"\{%-?\s*(p|tr|tc|r)\s", tag)
+    return f"{{%{kind.group(1) if kind else ''} end{name} %}}"
 
 
 def _short(text: str, limit: int = 60) -> str:

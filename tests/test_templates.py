@@ -272,3 +272,62 @@ def test_a_broken_placeholder_is_named_with_where_it_is(project, change, expecte
     assert expected in result.stderr, result.stderr
     assert "jinja" not in result.stderr.lower()
     assert not (project / "ut").exists()
+
+
+# --- the Jinja structure, as Jinja2's own parser reads it -----------------------------------------
+
+def _with_paragraphs(*texts: str):
+    """A change of document.xml that adds paragraphs with `texts` at the end of the body."""
+    from xml.sax.saxutils import escape
+    added = "".join(f'<w:p><w:r><w:t xml:space="preserve">{escape(t)}</w:t></w:r></w:p>' for t in texts)
+    return lambda xml: xml.replace("<w:sectPr", added + "<w:sectPr", 1)
+
+
+@pytest.mark.parametrize("texts", [
+    pytest.param(("{%p set antal = kapitel|length %}", "Planen har {{ antal }} kapitel."), id="set"),
+    pytest.param(("{%p set rubriker %}", "{{ titel }}", "{%p endset %}", "{{ rubriker }}"), id="block-set"),
+    pytest.param(("{%p for kap in kapitel %}", "{{ kap.rubrik }}", "{%p else %}", "Inga kapitel.", "{%p endfor %}"),
+                 id="for-else"),
+    pytest.param(("{%p with t = titel %}", "{{ t }} – {{ organisation }}", "{%p endwith %}"), id="with"),
+    pytest.param(("{%p if status %}", "{{ status|upper }}", "{%p elif markering %}", "{{ markering }}",
+                  "{%p else %}", "Ingen status.", "{%p endif %}"), id="if-elif-else"),
+    pytest.param(("Status: {%r if status %}{{ status }}{%r else %}okänd{%r endif %}.",), id="run-tags"),
+    pytest.param(("{# en kommentar för kommunikatören #}", "{%p for b in bilagor if b.text %}{{ loop.index }}",
+                  "{%p endfor %}"), id="comment-loop-filter"),
+])
+def test_what_the_template_language_reads_passes(tmp_path, texts):
+    template = _rewrite(TEMPLATE, tmp_path / "mall.docx", "word/document.xml", _with_paragraphs(*texts))
+    assert lint_template(template) == template
+
+
+@pytest.mark.parametrize("texts, expected", [
+    pytest.param(("{%p set antal = kapitl|length %}",),
+                 ["platshållaren {%p set antal = kapitl|length %} pekar på 'kapitl', som inte finns i planens "
+                  "data (menar du 'kapitel'?)"], id="unknown-name-in-a-set"),
+    pytest.param(("{%p endfor %}",), ["{%p endfor %} avslutar inget; {%p for ... %} saknas"], id="endfor-alone"),
+    pytest.param(("{%p else %}",), ["{%p else %} står utanför ett {%p if ... %}"], id="else-alone"),
+    pytest.param(("{%p for b in bilagor %}", "{%p if b.text %}", "{%p endfor %}"),
+                 ["{%p if b.text %} saknar sitt {%p endif %} (i stället kommer {%p endfor %}"],
+                 id="crossed-blocks"),
+    pytest.param(("{%p sett x = 1 %}", "{{ titl }}", "{{ status ) }}"),
+                 ["okänd platshållare {%p sett x = 1 %}",
+                  "platshållaren {{ titl }} pekar på 'titl', som inte finns i planens data (menar du 'titel'?)",
+                  "platshållaren {{ status ) }} går inte att läsa"],
+                 id="every-mistake-at-once"),
+    pytest.param(("{%p for in kapitel %}", "{{ titel }}", "{%p endfor %}"),
+                 ["platshållaren {%p for in kapitel %} går inte att läsa. Se"], id="one-mistake-one-message"),
+    pytest.param(("{%tr for r in kapitel %}",), ["{%tr for r in kapitel %} står inte i en tabellrad"],
+                 id="row-tag-outside-a-table"),
+    pytest.param(("{%p for k in kapitel %}", "{%p if k.text %}"),
+                 ["{%p for k in kapitel %} saknar sitt {%p endfor %}; i dokumentet, stycke",
+                  "{%p if k.text %} saknar sitt {%p endif %}"], id="two-unclosed-blocks-in-order"),
+])
+def test_what_the_template_language_cannot_read_is_named(tmp_path, texts, expected):
+    template = _rewrite(TEMPLATE, tmp_path / "mall.docx", "word/document.xml", _with_paragraphs(*texts))
+    with pytest.raises(TemplateError) as raised:
+        lint_template(template)
+    message = str(raised.value)
+    for fragment in expected:
+        assert fragment in message, message
+    assert "i dokumentet, stycke" in message and "jinja" not in message.lower()
+    assert "Encountered" not in message and "expected token" not in message
