@@ -146,8 +146,39 @@ def _natural_size(graph: Graph, cache_dir: Path) -> tuple[float, float]:
 
 
 def _svg_path(graph: Graph, cache_dir: Path) -> Path:
-    digest = hashlib.sha256(f"{RENDERING}\0{graph.dot}".encode("utf-8")).hexdigest()[:16]
+    # keyed by the Graphviz that draws it too: an upgraded Graphviz draws every figure again
+    digest = hashlib.sha256(f"{RENDERING}\0{graphviz_version(cache_dir)}\0{graph.dot}".encode("utf-8")).hexdigest()[:16]
     return cache_dir / f"figur-{digest}.svg"
+
+
+_versions: dict[str, str] = {}
+
+
+def graphviz_version(cache_dir: Path) -> str:
+    """Return what `dot -V` says ("dot - graphviz version 2.43.0 (0)"), or "" without Graphviz.
+
+    Asked once per installed dot: the answer is kept, in memory and in the cache, under the
+    program's file, mtime and size (uptodate.program_stamp), so a build with every figure in
+    the cache starts no program to ask.
+    """
+    from .uptodate import program_stamp
+
+    stamp = program_stamp("dot")
+    if stamp in _versions:
+        return _versions[stamp]
+    record = cache_dir / f"graphviz-{hashlib.sha256(stamp.encode('utf-8')).hexdigest()[:16]}.txt"
+    try:
+        version = record.read_text(encoding="utf-8")
+    except OSError:
+        try:
+            result = subprocess.run(["dot", "-V"], capture_output=True, timeout=60)
+            version = (result.stderr or result.stdout).decode("utf-8", "replace").strip()
+        except (OSError, subprocess.TimeoutExpired):
+            version = ""  # no Graphviz: drawing says so (see _dot)
+        if version:
+            write_cache(record, version.encode("utf-8"))
+    _versions[stamp] = version
+    return version
 
 
 def render_figure(graph: Graph, cache_dir: Path, scale: float = 1.0, number: int = 1, parts: int = 1) -> Figure:

@@ -2,7 +2,7 @@
 
 Stdlib only and imported before anything heavy, so that an unchanged plan costs a few
 milliseconds: the inputs (the year's sources, the shared data, the templates, the pipeline's
-code and the versions of the libraries and LibreOffice that shape the output) are hashed and
+code and the versions of the libraries, LibreOffice and Graphviz that shape the output) are hashed and
 compared with the record the last successful build left beside its outputs, and so are the
 outputs themselves (a file changed or removed by hand is rebuilt).
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -33,7 +34,25 @@ def inputs_digest(root: Path, year: int | str) -> str:
         digest.update(f"{folder}={folder.stat().st_mtime_ns}\0".encode())
     if SOFFICE_BIN.exists():
         digest.update(f"soffice={SOFFICE_BIN.stat().st_mtime_ns}".encode())
+    digest.update(f"dot={program_stamp('dot')}".encode())  # Graphviz draws the figures
     return digest.hexdigest()
+
+
+def program_stamp(name: str) -> str:
+    """Return the program's file (found as a build runs it, on PATH), its mtime and size, or "".
+
+    Upgrading a program replaces its file, so the stamp changes with its version, at the cost of a
+    few stat calls instead of starting the program to ask.
+    """
+    found = shutil.which(name)
+    if found is None:
+        return ""
+    try:
+        path = Path(found).resolve()
+        stat = path.stat()
+    except OSError:
+        return ""
+    return f"{path}:{stat.st_mtime_ns}:{stat.st_size}"
 
 
 def _file_digest(path: Path) -> str | None:

@@ -47,3 +47,54 @@ def test_the_web_page_is_part_of_the_check(project, tmp_path):
     rebuilt = run_cli("build", "2024", "--out", str(out), root=project)
     assert "Skrev" in rebuilt.stdout and page.is_file()  # a missing page is rebuilt
     assert "inget har ändrats" in run_cli("build", "2024", "--out", str(out), root=project).stdout
+
+
+def _graphviz(folder, version: str) -> None:
+    """A Graphviz `dot` in `folder` (the real one, under another version): it says `version` and
+    signs each SVG it draws with it, as a Graphviz upgraded in place would draw differently."""
+    import shutil
+    real = shutil.which("dot")
+    folder.mkdir(exist_ok=True)
+    dot = folder / "dot"
+    dot.write_text(f"""#!/bin/sh
+if [ "$1" = "-V" ]; then echo "dot - graphviz version {version} (0)" >&2; exit 0; fi
+case "$1" in
+  -Tsvg) {real} "$@" && echo "<!-- ritad av Graphviz {version} -->" ;;
+  *) exec {real} "$@" ;;
+esac
+""", encoding="utf-8")
+    dot.chmod(0o755)
+
+
+def _svg_signatures(docx) -> set[str]:
+    import re
+    import zipfile
+    with zipfile.ZipFile(docx) as z:
+        return {m for n in z.namelist() if n.endswith(".svg")
+                for m in re.findall(r"ritad av Graphviz [\w.]+", z.read(n).decode("utf-8"))}
+
+
+def test_an_upgraded_graphviz_draws_the_figures_again(project, tmp_path):
+    """The up-to-date check and the figure cache know which Graphviz drew a figure."""
+    import os
+    programs = tmp_path / "program"
+    _graphviz(programs, "2.43.0")
+    env = {"PATH": f"{programs}{os.pathsep}{os.environ['PATH']}"}
+    out = tmp_path / "ut"
+    docx = out / "verksamhetsplan-2024.docx"
+
+    def build(*extra):
+        result = run_cli("build", "2024", "--docx-only", "--out", str(out), *extra, root=project, env=env)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    assert "Skrev" in build()
+    assert _svg_signatures(docx) == {"ritad av Graphviz 2.43.0"}
+    assert "inget har ändrats" in build()
+    _graphviz(programs, "12.2.1")  # upgraded in place: the same path, another file
+    assert "Skrev" in build()
+    assert _svg_signatures(docx) == {"ritad av Graphviz 12.2.1"}
+    assert "inget har ändrats" in build()
+    _graphviz(programs, "2.43.0")  # and back: the old drawings again, even when forced
+    assert "Skrev" in build("--force")
+    assert _svg_signatures(docx) == {"ritad av Graphviz 2.43.0"}
