@@ -78,8 +78,9 @@ def check_figures(s: PlanSources) -> Iterator[Problem]:
                 yield Problem(where, f"figuren 'figur:{name}' saknar figurtext; skriv den inom hakparenteserna: "
                               f"![Figurtext](figur:{name}).", line=image.line)
             elif not image.alone:
-                yield Problem(where, f"figuren 'figur:{name}' står inte ensam i ett stycke; skriv den på en egen "
-                              f"rad med en tom rad före och efter: ![Figurtext](figur:{name}).", line=image.line)
+                yield Problem(where, f"figuren 'figur:{name}' står inte ensam i ett eget stycke; skriv den på en egen "
+                              "rad utan indrag, med en tom rad före och efter, utanför listor, tabeller och fotnoter: "
+                              f"![Figurtext](figur:{name}).", line=image.line)
             elif name in GOAL_FIGURES and s.plan is not None and "mål" not in s.content:
                 yield Problem(where, f"figuren 'figur:{name}' ritas från målen, men planen "
                               "har inget kapitel med 'innehåll: mål'.", line=image.line)

@@ -21,7 +21,7 @@ import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import unquote
 
 from .errors import PipelineError
@@ -156,10 +156,26 @@ def _figure_image(block: dict) -> dict | None:
     return None
 
 
+def _running_figures(blocks: list) -> Iterator[dict]:
+    """The images of figure blocks in the running text: at the top, in block quotes and divs.
+
+    A figure in a list item, a table or a footnote is not one the layout can place (and tag) on
+    its page, so it counts as an image inside something else.
+    """
+    for block in blocks:
+        image = _figure_image(block)
+        if image is not None:
+            yield image
+        elif block.get("t") == "BlockQuote":
+            yield from _running_figures(block["c"])
+        elif block.get("t") == "Div":
+            yield from _running_figures(block["c"][1])
+
+
 def _pandoc_images(document: dict) -> list[tuple[str, bool, bool]]:
-    """(target, alone in a figure, has a caption) of every image, metadata and notes included."""
-    alone = {id(image) for node in _children(document) if isinstance(node, dict)
-             and (image := _figure_image(node)) is not None}
+    """(target, a figure of its own in the running text, has a caption) of every image, metadata
+    and notes included."""
+    alone = {id(image) for image in _running_figures(document.get("blocks", []))}
     return [(node["c"][2][0], id(node) in alone, bool(node["c"][1]))
             for node in _children(document) if isinstance(node, dict) and node.get("t") == "Image"]
 
@@ -210,6 +226,7 @@ def _count(text: str, counter: Counter) -> None:
 @dataclass
 class _Located:
     images: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    in_order: list[int] = field(default_factory=list)  # the line of every image, in order
     references: list[tuple[str, int, bool]] = field(default_factory=list)  # (label, line, in a definition)
     definitions: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
 
@@ -253,6 +270,7 @@ def _inline(children, line: int, in_definition: bool, notes: dict, found: _Locat
             line += 1
         elif token.type == "image":
             found.images[_same_url(token.attrs.get("src", ""))].append(line)
+            found.in_order.append(line)
         elif token.type == "footnote_ref" and "label" in token.meta:
             found.references.append((token.meta["label"], line, in_definition))
         elif token.type == "footnote_ref":  # an inline note ^[...]: its words are parsed apart
@@ -271,12 +289,15 @@ def images(text: str, cache_dir: Path | None = None) -> list[Image]:
     """Every image pandoc reads in `text` (each occurrence), with its line where markdown-it finds it."""
     tree = read(text, cache_dir)
     located = _locate(text)
+    found = _pandoc_images(tree.document)
+    in_order = located.in_order if len(located.in_order) == len(found) else []
     used: Counter = Counter()
     out = []
-    for url, alone, captioned in _pandoc_images(tree.document):
+    for n, (url, alone, captioned) in enumerate(found):
         key = _same_url(url)
         lines = located.images.get(key, [])
-        line = lines[min(used[key], len(lines) - 1)] if lines else None
+        # by target; else (a target the two read differently) by position, when both count the same
+        line = lines[min(used[key], len(lines) - 1)] if lines else in_order[n] if in_order else None
         used[key] += 1
         out.append(Image(url, alone, captioned, line))
     return out

@@ -13,8 +13,9 @@ placeholders across runs. So the build never uses the template as it is: `prepar
    instead of demanding it from the template;
 3. checks what is left to check: every style by name, the contents field (a plain field or
    inside a content control), the page-number fields, a repeated table header, and every
-   placeholder, with the Jinja structure of `{%p for %}` … `{%p endfor %}` and `{%p if %}` …
-   `{%p endif %}`, each problem named with where it is ("i dokumentet, stycke 41: ...").
+   placeholder: each part as docxtpl prepares it for Jinja, read by Jinja2's own parser (its
+   blocks, `{%p set %}`, the names it uses), each problem named with where it is
+   ("i dokumentet, stycke 41: ...").
 
 The prepared copy lives in the build cache, keyed by the template's content.
 """

@@ -31,6 +31,11 @@ def _unused(name: str) -> str:
             "eller ta bort fotnoten.")
 
 
+def _not_alone(name: str) -> str:
+    return (f"figuren 'figur:{name}' står inte ensam i ett eget stycke; skriv den på en egen rad utan indrag, med "
+            f"en tom rad före och efter, utanför listor, tabeller och fotnoter: ![Figurtext](figur:{name}).")
+
+
 def _image(url: str) -> str:
     return f"bilden '{url}' kan inte användas; figurer läggs in som ![Figurtext](figur:NAMN) (finns: {KNOWN})."
 
@@ -89,6 +94,10 @@ CASES = [
                  id="data-address-by-reference-in-a-list"),
     pytest.param("![x](/bild.png \"Titel\")\n", [(1, _image("/bild.png"))], id="image-with-a-title"),
     pytest.param("<img src=\"/etc/passwd\">\n", [], id="html-is-text"),
+    pytest.param("Text.\n\n---\ntitle: \"![x](/meta.png)\"\n---\n\nMer.\n", [(4, _image("/meta.png"))],
+                 id="image-in-a-metadata-block"),
+    pytest.param("Term\n:   Med ![x](/d.png).\n", [(2, _image("/d.png"))], id="image-in-a-definition-list"),
+    pytest.param("| Rad ett ![x](/rad.png)\n| Rad två\n", [(1, _image("/rad.png"))], id="image-in-a-line-block"),
     # figures
     pytest.param("![Figuren.](figur:organisation \"Titel\")\n", [], id="figure-with-a-title"),
     pytest.param("![Figuren.](<figur:organisation>)\n", [], id="figure-in-angle-brackets"),
@@ -98,9 +107,19 @@ CASES = [
     pytest.param("![F][u]\n\n[u]: figur:okänd\n", [(1, f"figuren 'figur:okänd' finns inte (finns: {KNOWN}).")],
                  id="unknown-figure-by-reference"),
     pytest.param("Text ![Figuren](figur:organisation) mitt i.\n",
-                 [(1, "figuren 'figur:organisation' står inte ensam i ett stycke; skriv den på en egen rad med en "
-                      "tom rad före och efter: ![Figurtext](figur:organisation).")],
+                 [(1, _not_alone("organisation"))],
                  id="figure-inside-a-paragraph"),
+    pytest.param("![Figuren.][r]\n\n[r]: /a.png\n[r]: figur:organisation\n", [],
+                 id="of-two-link-definitions-pandoc-takes-the-last"),
+    pytest.param("- punkt\n\n    ![Figur i en lista.](figur:styrning)\n\n- två\n", [(3, _not_alone("styrning"))],
+                 id="figure-in-a-list-item"),
+    pytest.param("Text[^1].\n\n[^1]: ![Figur i en fotnot.](figur:styrning)\n", [(3, _not_alone("styrning"))],
+                 id="figure-in-a-footnote"),
+    pytest.param("> ![Figur i ett citat.](figur:styrning)\n\n::: ruta\n![Figur i en ruta.](figur:organisation)\n:::\n",
+                 [], id="figures-in-a-block-quote-and-a-div"),
+    pytest.param("# Rubrik ![Figuren](figur:styrning)\n",
+                 [(1, _not_alone("styrning"))],
+                 id="figure-in-a-heading"),
     pytest.param("![](figur:organisation)\n",
                  [(1, "figuren 'figur:organisation' saknar figurtext; skriv den inom hakparenteserna: "
                       "![Figurtext](figur:organisation).")],

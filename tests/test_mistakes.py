@@ -226,7 +226,7 @@ MESSAGES = [
     "aktivitet nr", "numret ska vara", "hänvisas inte till från någon aktivitet",
     "figuren 'figur:", "ritas från målen", "kan inte användas; figurer läggs in",
     "har ingen text", "hänvisas inte till i texten", "definieras två gånger",
-    "läses som en del av stycket ovanför", "står i texten till en annan fotnot", "står inte ensam i ett stycke",
+    "läses som en del av stycket ovanför", "står i texten till en annan fotnot", "står inte ensam i ett eget stycke",
     "saknar figurtext",
     "är ingen e-postadress", "välj en vardag", "ska komma efter", "aktiviteten har ingen identitet",
     "saknar status", "är ingen aktivitet i planen för", "är ingen post under", "summan", "används redan i",
