@@ -33,6 +33,15 @@ BULLETS = {("Symbol", "\uf0b7"): "\u2022", ("Courier New", "o"): "\u25e6", ("Win
 _inline = MarkdownIt("commonmark", {"html": False, "typographer": False})
 
 
+def _image_as_words(self, tokens, idx, options, env) -> str:
+    """An image in a short text prints as its description: no file or address reaches the web page."""
+    from markdown_it.common.utils import escapeHtml
+    return escapeHtml(self.renderInlineAsText(tokens[idx].children or [], options, env))
+
+
+_inline.add_render_rule("image", _image_as_words)
+
+
 def inline_richtext(text: str) -> RichText:
     """Return `text` with *emphasis* and **strong** as runs in the template's character styles."""
     rt = RichText()
@@ -45,6 +54,8 @@ def inline_richtext(text: str) -> RichText:
             styles.pop()
         elif kind in ("text", "code_inline", "html_inline"):
             _add(rt, token.content, styles)
+        elif kind == "image":  # its description, as on the web page (see _image_as_words)
+            _add(rt, "".join(c.content for c in token.children or [] if c.type in ("text", "code_inline")), styles)
         elif kind in ("softbreak", "hardbreak"):
             _add(rt, " ", styles)
     return rt

@@ -208,3 +208,26 @@ def test_figures_in_every_syntax_are_drawn_and_code_stays_code(project, tmp_path
     assert "<code>![Figurtext](figur:organisation)</code>" in chapter
     assert "![Figurtext](figur:styrning)" in chapter and "vp-figur:" not in page
     assert 'role="doc-noteref"' in chapter
+
+
+def test_an_image_in_a_text_of_a_data_file_prints_as_its_words(project, tmp_path):
+    """The short texts of the YAML files are Markdown too (markdown-it): an image there brings no
+    file or address into the DOCX or the web page, only its description."""
+    import docx as python_docx
+    from helpers import replace_in
+    from pipeline.build import check, make_figures
+    from pipeline.html import render_html
+
+    replace_in(project, "2024/kommunikationsplan.yaml", "text: Målgruppen är främst staten",
+               "text: Se ![kartan över *Södertörn*](/etc/passwd \"titel\") och ![en logga](http://example.org/l.png). "
+               "Målgruppen är främst staten")
+    out = tmp_path / "ut"
+    result = run_cli("build", "2024", "--docx-only", "--out", str(out), root=project)
+    assert result.returncode == 0, result.stderr
+    built = out / "verksamhetsplan-2024.docx"
+    text = "\n".join(p.text for p in python_docx.Document(str(built)).paragraphs)
+    assert "Se kartan över Södertörn och en logga. Målgruppen är främst staten" in text
+    sources = check(project, 2024)
+    page = render_html(project, sources, make_figures(sources, project / "build" / ".cache")).decode("utf-8")
+    assert "Se kartan över Södertörn och en logga. Målgruppen" in " ".join(page.split())
+    assert "/etc/passwd" not in page and "example.org" not in page
