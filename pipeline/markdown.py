@@ -114,7 +114,8 @@ def markdown_to_docx(text: str, reference: Path, cache_dir: Path, shift_headings
             shown = _caption(caption, figure.part)
             image = {"t": "Image", "c": [["", [], [["width", f"{figure.width_cm}cm"], ["height", f"{figure.height_cm}cm"]]],
                                          shown, [where, ""]]}
-            pictures.append({"t": "Figure", "c": [block["c"][0], [None, [{"t": "Plain", "c": shown}]],
+            attr = block["c"][0] if not pictures else ["", [], []]  # an id names the first part only
+            pictures.append({"t": "Figure", "c": [attr, [None, [{"t": "Plain", "c": shown}]],
                                                   [{"t": "Plain", "c": [image]}]]})
         return pictures
 

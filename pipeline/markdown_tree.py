@@ -68,18 +68,19 @@ class Tree:
     log: list[dict[str, Any]] = field(default_factory=list)
 
 
-def read(text: str, cache_dir: Path | None = None) -> Tree:
-    """Return pandoc's tree of `text` (cached in memory and, with `cache_dir`, on disk)."""
+def read(text: str, cache_dir: Path | None = None, store: bool = True) -> Tree:
+    """Return pandoc's tree of `text`, cached in memory and, with `cache_dir`, on disk.
+
+    `store=False` only reads the disk cache (`check` writes nothing, not even a cache).
+    """
     import pypandoc
 
     key = hashlib.sha256(f"{pypandoc.get_pandoc_version()}\0{PANDOC_FORMAT}\0{TREE_FORMAT}\0{text}"
                          .encode("utf-8")).hexdigest()[:24]
-    with _lock:
-        if key in _memory:
-            return _memory[key]
     target = cache_dir / f"tree-{key}.json" if cache_dir is not None else None
-    tree = None
-    if target is not None and target.exists():
+    with _lock:
+        tree = _memory.get(key)
+    if tree is None and target is not None and target.exists():
         try:
             record = json.loads(target.read_text(encoding="utf-8"))
             tree = Tree(record["document"], record["log"])
@@ -87,26 +88,26 @@ def read(text: str, cache_dir: Path | None = None) -> Tree:
             tree = None
     if tree is None:
         tree = _run_pandoc(text, pypandoc.get_pandoc_path())
-        if target is not None:
-            from .writer import write_cache
-            try:
-                write_cache(target, json.dumps({"document": tree.document, "log": tree.log},
-                                               ensure_ascii=False).encode("utf-8"))
-            except PipelineError:
-                pass  # a cache that cannot be written costs a pandoc run next time, nothing else
+    if store and target is not None and not target.exists():
+        from .writer import write_cache
+        try:
+            write_cache(target, json.dumps({"document": tree.document, "log": tree.log},
+                                           ensure_ascii=False).encode("utf-8"))
+        except PipelineError:
+            pass  # a cache that cannot be written costs a pandoc run next time, nothing else
     with _lock:
         _memory[key] = tree
     return tree
 
 
-def read_all(texts, cache_dir: Path | None = None) -> None:
+def read_all(texts, cache_dir: Path | None = None, store: bool = True) -> None:
     """Read every text not yet read, several pandoc runs at once (threads waiting on processes)."""
     from concurrent.futures import ThreadPoolExecutor
 
     texts = list(dict.fromkeys(texts))
     if len(texts) > 1:
         with ThreadPoolExecutor(max_workers=4) as pool:
-            list(pool.map(lambda text: read(text, cache_dir), texts))
+            list(pool.map(lambda text: read(text, cache_dir, store), texts))
 
 
 def _run_pandoc(text: str, pandoc: str) -> Tree:
@@ -285,9 +286,9 @@ def _same_url(url: str) -> str:
 
 # --- the facts the check needs ----------------------------------------------------------------------
 
-def images(text: str, cache_dir: Path | None = None) -> list[Image]:
+def images(text: str, cache_dir: Path | None = None, store: bool = True) -> list[Image]:
     """Every image pandoc reads in `text` (each occurrence), with its line where markdown-it finds it."""
-    tree = read(text, cache_dir)
+    tree = read(text, cache_dir, store)
     located = _locate(text)
     found = _pandoc_images(tree.document)
     in_order = located.in_order if len(located.in_order) == len(found) else []
@@ -309,9 +310,9 @@ def figure_names(text: str, cache_dir: Path | None = None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def footnote_problems(text: str, cache_dir: Path | None = None) -> list[FootnoteProblem]:
+def footnote_problems(text: str, cache_dir: Path | None = None, store: bool = True) -> list[FootnoteProblem]:
     """Footnotes that do not print as written, by pandoc's reading, each at its line."""
-    tree = read(text, cache_dir)
+    tree = read(text, cache_dir, store)
     located = _locate(text)
     problems = []
     for message in tree.log:

@@ -120,6 +120,10 @@ CASES = [
     pytest.param("# Rubrik ![Figuren](figur:styrning)\n",
                  [(1, _not_alone("styrning"))],
                  id="figure-in-a-heading"),
+    pytest.param("ATT GÖRA: kontrollera årtalet 2024 – ![Organisationen 2024.](figur:organisation)\n",
+                 [(1, "att göra: kontrollera årtalet 2024 i \"![Organisationen 2024.](figur:organisation)\"; ta bort "
+                      "markeringen 'ATT GÖRA: ... –' när raden stämmer.")],
+                 id="a-figure-marked-by-new-year-is-one-thing-to-do"),
     pytest.param("![](figur:organisation)\n",
                  [(1, "figuren 'figur:organisation' saknar figurtext; skriv den inom hakparenteserna: "
                       "![Figurtext](figur:organisation).")],
@@ -131,6 +135,7 @@ CASES = [
 def test_check_reads_markdown_as_pandoc_does(project, text, expected):
     (project / "sources" / TEXT).write_text(text, encoding="utf-8")
     assert problems(project) == [f"{SHOWN}:{line}: {message}" for line, message in expected]
+    assert not (project / "build").exists()  # a check writes nothing, not even a cache
 
 
 def _media(docx: Path) -> list[str]:
