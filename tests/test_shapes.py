@@ -218,6 +218,15 @@ def test_plans_of_other_shapes_pass_every_conformance_rule(plan, request):
 
 
 @needs_libreoffice
+@pytest.mark.parametrize("plan", ["large", "minimal"])
+def test_the_bookmarks_of_other_shapes_are_their_tagged_headings(plan, request):
+    from test_pdf import bookmark_problems, tagged_headings
+    _, pdf = request.getfixturevalue(plan)
+    assert max(level for level, *_ in tagged_headings(pdf)) >= (6 if plan == "large" else 2)
+    assert bookmark_problems(pdf) == []
+
+
+@needs_libreoffice
 def test_the_minimal_plan_has_its_one_goal_and_no_appendix(minimal):
     text = " ".join(pages(minimal[1]))
     assert "Mål: Det enda målet" in text and "Den enda aktiviteten" in text and "Bilaga" not in text
