@@ -6,7 +6,7 @@ Applied to the rendered DOCX, whatever the plan's shape:
   every text run of the body, headers, footers and footnotes);
 - a short list (a meeting body's dates) stays on the page of the heading that introduces it;
 - what stands last before a page break (a chapter's or an appendix's end: the notes under a
-  table, a table's last rows, the calendar) is kept together over at least TAIL_LINES lines,
+  table, a table's last rows, the calendar) is kept together over TAIL_LINES lines or more,
   so that no page holds a stray tail of a few lines before the break (proofread reports one);
 - tables from the Markdown texts get the plan's table style, a repeated header row and column
   widths sized by their content, instead of pandoc's even or header-driven split.
@@ -113,7 +113,8 @@ def _keep_short_lists_with_heading(root) -> None:
 
 # --- the end before a page break ------------------------------------------------------------------
 
-TAIL_LINES = 4       # the fewest lines of text a page before a page break may hold (proofread.MIN_LINES)
+TAIL_LINES = 5       # lines kept together: one more than a page may hold at least (proofread.MIN_LINES), as
+                     # the lines are estimated
 MAX_KEPT_LINES = 15  # a longer paragraph or row may still break: keeping it whole would leave a large gap
 EM_PER_CHAR = 0.37   # a character's width in em, on the narrow side: lines are rather under- than overcounted
 
@@ -165,7 +166,7 @@ def _on(flag) -> bool:
 
 
 def _keep_tails_before_page_breaks(root, styles: Styles) -> None:
-    """Keep the last TAIL_LINES lines (or more) before each page break together, with what leads to them.
+    """Keep the last TAIL_LINES lines (or more) before each page break together.
 
     The body is cut at every page break (a paragraph with "page break before", a page-break
     character, a section that starts a new page); of each piece, the last paragraphs and table
