@@ -172,9 +172,9 @@ def _keep_tails_before_page_breaks(root, styles: Styles) -> None:
     character, a section that starts a new page); of each piece, the last paragraphs and table
     rows that hold TAIL_LINES lines or more are kept whole and with each other, so if they do not
     fit on the page they move to the next one together: that page then holds at least as many
-    lines, never a stray two or three. The document's end is left as it falls: there LibreOffice 7.4
-    broke such a chain in trials (a letter's "Frågor" heading stayed behind alone). The lines are estimated from the
-    text and the width it has, rather too few than too many.
+    lines, never a stray two or three. The document's end is left as it falls: there LibreOffice
+    7.4 broke such a chain in trials (a letter's "Frågor" heading stayed behind alone). The lines
+    are estimated from the text and the width it has, rather too few than too many.
     """
     width = text_width(root)
     for piece in pieces_between_page_breaks(root.find(f"{W}body"), styles)[:-1]:  # the end may be short

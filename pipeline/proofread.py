@@ -390,8 +390,8 @@ def compare_page_fill(expected: Expected, actual: Actual, marks: list) -> list[s
             continue
         heading = next((text for text, on in reversed(actual.headings) if on is not None and on <= page), "")
         where = f" (under rubriken '{shown(heading)}')" if heading else ""
-        count = {0: "ingen rad", 1: "bara en rad"}.get(lines, f"bara {lines} rader")
-        problems.append(f"Sidan {page}{where} har {count} text före sidbrytningen; en så kort rest ska stå "
+        count = {0: "ingen text", 1: "bara en rad text"}.get(lines, f"bara {lines} rader text")
+        problems.append(f"Sidan {page}{where} har {count} före sidbrytningen; en så kort rest ska stå "
                         f"kvar på sidan före. Korta eller förläng texten före sidbrytningen något.")
     return problems
 

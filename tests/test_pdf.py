@@ -220,10 +220,13 @@ def bookmark_problems(path: Path) -> list[str]:
             continue
         depth, title, mark_page, top = marks[index]
         if (title, depth, mark_page) != (text, len(levels), page):
-            problems.append(f"bokmärke {index + 1}: {(title, depth, mark_page)} men rubriken är {(text, len(levels), page)}")
+            problems.append(f"bokmärke {index + 1}: {(title, depth, mark_page)} men rubriken är "
+                            f"{(text, len(levels), page)}")
         elif box is not None and not (top is not None and box[1] <= top <= box[3] + 24):
-            problems.append(f"bokmärket {title!r} visar sidan {page} från y={top}, rubriken står vid {box[1]:.0f}–{box[3]:.0f}")
-    problems += [f"bokmärket {title!r} (sidan {page}) är ingen taggad rubrik" for _, title, page, _ in marks[len(headings):]]
+            problems.append(f"bokmärket {title!r} visar sidan {page} från y={top}, rubriken står vid "
+                            f"{box[1]:.0f}–{box[3]:.0f}")
+    problems += [f"bokmärket {title!r} (sidan {page}) är ingen taggad rubrik"
+                 for _, title, page, _ in marks[len(headings):]]
     return problems
 
 
