@@ -25,6 +25,11 @@ class Markdown:
 
     text: str
     block: bool = False
+    marks: tuple[str, ...] = ()  # footnote marks after an inline text ("2)"): text in Word, links on the web
+
+    def with_marks(self) -> str:
+        """Return the text as Word prints it, each footnote mark after a space."""
+        return self.text + "".join(f" {mark}" for mark in self.marks)
 
 
 def markdown_blocks(value: Any) -> list[str]:
@@ -185,8 +190,8 @@ def comm_plan(p: m.CommPlanFile) -> dict[str, Any]:
         "kostnad_fotnot": f"{p.cost_footnote})" if p.cost_footnote else "",
         "aktiviteter": [{
             "nr": item.number,
-            "aktivitet": md(item.activity[:-1]) + [Markdown(item.activity[-1] + "".join(
-                f" {n})" for n in item.footnotes))],
+            "aktivitet": md(item.activity[:-1]) + [Markdown(item.activity[-1],
+                                                            marks=tuple(f"{n})" for n in item.footnotes))],
             "när": md(item.when),
             "kostnad": md(item.cost),
         } for item in p.items],

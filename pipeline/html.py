@@ -45,6 +45,7 @@ def render_html(root: Path, sources: PlanSources, figures: dict[str, list[Figure
     context["stilmall"] = Markup((folder / STYLESHEET).read_text(encoding="utf-8"))
     env = Environment(loader=FileSystemLoader(str(folder)), autoescape=True, undefined=StrictUndefined,
                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["fotnot"] = note_mark
     shown = display_path(folder / template, root)
     try:
         page = env.get_template(template).render(context)
@@ -127,12 +128,24 @@ def _as_html(value: Any, converter: _Converter) -> Any:
     """The context with each Markdown marker as HTML markup (autoescaping leaves it as it is)."""
     from markupsafe import Markup
     if isinstance(value, Markdown):
-        return Markup(converter.block(value.text) if value.block else converter.inline(value.text))
+        if value.block:
+            return Markup(converter.block(value.text))
+        return Markup(converter.inline(value.text) + "".join(f" {note_mark(mark)}" for mark in value.marks))
     if isinstance(value, dict):
         return {k: _as_html(v, converter) for k, v in value.items()}
     if isinstance(value, list):
         return [_as_html(v, converter) for v in value]
     return value
+
+
+def note_mark(mark: str) -> str:
+    """A table footnote's mark ("*", "2)") as the page shows it; `_link_table_notes` links it to its note.
+
+    The templates write it with the filter `fotnot` ({{ r.fotnot | fotnot }}) and the note as
+    <p class="tabellfotnot" data-fotnot="MARK">; a Markdown text's marks (Markdown.marks) come here.
+    """
+    from markupsafe import Markup, escape
+    return Markup('<a class="tabellfotnot-ref" data-fotnot="{0}">{0}</a>').format(escape(mark))
 
 
 def inline_svg(figure: Figure, key: str) -> str:
@@ -181,7 +194,12 @@ def _finish(page: str, shown: str) -> bytes:
             sup = ref.find("sup")
             target = sup if sup is not None else ref
             target.text = str(number + int(target.text))
+            ref.set("aria-label", f"Fotnot {target.text}")  # named as the table footnotes' marks are
+        for n, item in enumerate(section.xpath("./ol/li"), number + 1):
+            for back in item.xpath('.//a[@role="doc-backlink"]'):
+                back.set("aria-label", f"Tillbaka till hänvisningen till fotnot {n}")
         number += section_refs
+    _link_table_notes(document)
     from .formatting import unbreakable
     for element in document.iter():
         # amounts, dates and times stay on one line, as in the PDF (not in styles, figures or code)
@@ -252,6 +270,50 @@ def _finish(page: str, shown: str) -> bytes:
         empty.getparent().remove(empty)
     html = lxml.html.tostring(document, encoding="unicode", doctype="<!DOCTYPE html>")
     return (html.rstrip("\n") + "\n").encode("utf-8")
+
+
+def _link_table_notes(document) -> None:
+    """Link each table footnote's marks and its note both ways, as pandoc links Markdown footnotes.
+
+    A mark refers to the first note with the same mark after it (a note stands under its table;
+    two tables can share a "*"): the mark becomes a note reference to the note, the note a
+    footnote with a link back to each of its marks. A screen reader announces both as footnote
+    parts (DPUB-ARIA roles) and the names say so; a mark without a note stays plain text.
+    """
+    from lxml import etree
+
+    used = {e.get("id") for e in document.iter() if e.get("id")}
+    waiting: dict[str, list] = {}  # mark → the references not yet given a note
+    number = 0
+    for element in document.xpath("//*[@data-fotnot]"):
+        mark = element.attrib.pop("data-fotnot")
+        if element.tag == "a":
+            waiting.setdefault(mark, []).append(element)
+            continue
+        number += 1
+        note = _unique(f"tabellfotnot-{number}", used)
+        element.set("id", note)
+        element.set("role", "doc-footnote")
+        references = waiting.pop(mark, [])
+        spoken = mark.rstrip(")") or mark  # "Fotnot 2", "Fotnot *"
+        for n, reference in enumerate(references, 1):
+            reference.set("id", _unique(f"{note}-ref{n}", used))
+            reference.set("href", f"#{note}")
+            reference.set("role", "doc-noteref")
+            reference.set("aria-label", f"Fotnot {spoken}")
+            back = etree.SubElement(element, "a", {"href": f"#{reference.get('id')}", "class": "footnote-back",
+                                                   "role": "doc-backlink"})
+            back.set("aria-label", f"Tillbaka till hänvisningen till fotnot {spoken}" if len(references) == 1
+                     else f"Tillbaka till hänvisning {n} av {len(references)} till fotnot {spoken}")
+            back.text = "↩︎"
+            previous = back.getprevious()
+            if previous is not None:
+                previous.tail = (previous.tail or "") + " "
+            else:
+                element.text = (element.text or "") + " "
+    for references in waiting.values():
+        for reference in references:
+            reference.drop_tag()
 
 
 def _prefix_of(section) -> str:

@@ -5,6 +5,9 @@ Applied to the rendered DOCX, whatever the plan's shape:
 - amounts, dates, times and ranges never break inside themselves (formatting.unbreakable, on
   every text run of the body, headers, footers and footnotes);
 - a short list (a meeting body's dates) stays on the page of the heading that introduces it;
+- what stands last before a page break (a chapter's or an appendix's end: the notes under a
+  table, a table's last rows, the calendar) is kept together over TAIL_LINES lines or more,
+  so that no page holds a stray tail of a few lines before the break (proofread reports one);
 - tables from the Markdown texts get the plan's table style, a repeated header row and column
   widths sized by their content, instead of pandoc's even or header-driven split.
 """
@@ -34,6 +37,7 @@ def lay_out(package: bytes) -> bytes:
 
     with zipfile.ZipFile(io.BytesIO(package)) as z:
         names = [n for n in z.namelist() if TEXT_PARTS.fullmatch(n)]
+        styles = etree.fromstring(z.read("word/styles.xml")) if "word/styles.xml" in z.namelist() else None
     parts = {}
     for name in names:
         root = etree.fromstring(read_part(package, name))
@@ -41,6 +45,7 @@ def lay_out(package: bytes) -> bytes:
         if name == "word/document.xml":
             _keep_short_lists_with_heading(root)
             _size_markdown_tables(root)
+            _keep_tails_before_page_breaks(root, Styles(styles))
         parts[name] = xml_bytes(root)
     return replace_parts(package, parts)
 
@@ -104,6 +109,188 @@ def _keep_short_lists_with_heading(root) -> None:
             for paragraph in run[:-1]:
                 _keep_next(paragraph)
         run = [element] if style in KEEP_TOGETHER else []
+
+
+# --- the end before a page break ------------------------------------------------------------------
+
+TAIL_LINES = 5       # lines kept together: one more than a page may hold at least (proofread.MIN_LINES), as
+                     # the lines are estimated
+MAX_KEPT_LINES = 15  # a longer paragraph or row may still break: keeping it whole would leave a large gap
+EM_PER_CHAR = 0.37   # a character's width in em, on the narrow side: lines are rather under- than overcounted
+
+
+class Styles:
+    """What the layout needs of the paragraph styles: font size and whether a page break comes before."""
+
+    def __init__(self, styles):
+        self.by_id = {}
+        self.default_size = 22  # half-points
+        if styles is None:
+            return
+        size = styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}sz")
+        if size is not None:
+            self.default_size = int(size.get(f"{W}val"))
+        for style in styles.findall(f"{W}style"):
+            if style.get(f"{W}type") == "paragraph":
+                self.by_id[style.get(f"{W}styleId")] = style
+
+    def _chain(self, style_id: str | None):
+        seen = set()
+        while style_id in self.by_id and style_id not in seen:
+            seen.add(style_id)
+            style = self.by_id[style_id]
+            yield style
+            based = style.find(f"{W}basedOn")
+            style_id = based.get(f"{W}val") if based is not None else None
+        default = next((s for s in self.by_id.values() if s.get(f"{W}default") in ("1", "true")), None)
+        if default is not None and default.get(f"{W}styleId") not in seen:
+            yield default
+
+    def font_pt(self, style_id: str | None) -> float:
+        for style in self._chain(style_id):
+            size = style.find(f"{W}rPr/{W}sz")
+            if size is not None:
+                return int(size.get(f"{W}val")) / 2
+        return self.default_size / 2
+
+    def breaks_before(self, style_id: str | None) -> bool:
+        for style in self._chain(style_id):
+            found = style.find(f"{W}pPr/{W}pageBreakBefore")
+            if found is not None:
+                return _on(found)
+        return False
+
+
+def _on(flag) -> bool:
+    return flag.get(f"{W}val", "true") not in ("0", "false", "off")
+
+
+def _keep_tails_before_page_breaks(root, styles: Styles) -> None:
+    """Keep the last TAIL_LINES lines (or more) before each page break together.
+
+    The body is cut at every page break (a paragraph with "page break before", a page-break
+    character, a section that starts a new page); of each piece, the last paragraphs and table
+    rows that hold TAIL_LINES lines or more are kept whole and with each other, so if they do not
+    fit on the page they move to the next one together: that page then holds at least as many
+    lines, never a stray two or three. The document's end is left as it falls: there LibreOffice
+    7.4 broke such a chain in trials (a letter's "Frågor" heading stayed behind alone). The lines
+    are estimated from the text and the width it has, rather too few than too many.
+    """
+    width = text_width(root)
+    for piece in pieces_between_page_breaks(root.find(f"{W}body"), styles)[:-1]:  # the end may be short
+        _keep_tail(piece, styles, width)
+
+
+def pieces_between_page_breaks(body, styles: Styles) -> list[list]:
+    """The body's paragraphs and tables, cut at every page break: each piece starts a page."""
+    pieces: list[list] = [[]]
+    for element in _blocks(body):
+        if element.tag == f"{W}p":
+            ppr = element.find(f"{W}pPr")
+            flag = ppr.find(f"{W}pageBreakBefore") if ppr is not None else None
+            if flag is not None and _on(flag) or flag is None and styles.breaks_before(_style(element)):
+                pieces.append([])
+            if any(br.get(f"{W}type") == "page" for br in element.iter(f"{W}br")):
+                pieces.append([])  # the paragraph holding the break usually holds nothing else
+                continue
+            pieces[-1].append(element)
+            section = ppr.find(f"{W}sectPr") if ppr is not None else None
+            if section is not None:
+                kind = section.find(f"{W}type")
+                if kind is None or kind.get(f"{W}val") not in ("continuous",):
+                    pieces.append([])
+        elif element.tag == f"{W}tbl":
+            pieces[-1].append(element)
+    return [piece for piece in pieces if piece]
+
+
+def _blocks(body):
+    """The body's paragraphs and tables in order (content controls opened)."""
+    for element in body:
+        if element.tag == f"{W}sdt":
+            content = element.find(f"{W}sdtContent")
+            if content is not None:
+                yield from _blocks(content)
+        elif element.tag in (f"{W}p", f"{W}tbl"):
+            yield element
+
+
+def _keep_tail(piece: list, styles: Styles, width: int) -> None:
+    units = []  # (paragraphs of the unit, table row or None), from the end
+    for element in reversed(piece):
+        if element.tag == f"{W}tbl":
+            rows = element.findall(f"{W}tr")
+            units += [(list(row.iter(f"{W}p")), row) for row in reversed(rows)]
+        else:
+            units.append(([element], None))
+    lines = 0
+    for n, (paragraphs, row) in enumerate(units):
+        if row is not None:
+            if row.find(f"{W}trPr/{W}tblHeader") is not None:
+                return  # the whole table is kept; its header row repeats anyway
+            count = _row_lines(row, styles)
+        else:
+            if paragraphs[0].find(f".//{W}drawing") is not None:
+                count = TAIL_LINES  # a figure: a page holding it is no stray tail
+            else:
+                count = _paragraph_lines(paragraphs[0], styles, width)
+        if count > MAX_KEPT_LINES:
+            return
+        for paragraph in paragraphs:
+            _keep_lines(paragraph)
+            if n > 0:
+                _keep_next(paragraph)
+        if row is not None:
+            _cant_split(row)
+        lines += count
+        if lines >= TAIL_LINES:
+            return
+
+
+def _paragraph_lines(paragraph, styles: Styles, width: int) -> int:
+    """The lines a paragraph takes at `width` twips, estimated (0 for a paragraph without text)."""
+    text = "".join(t.text or "" for t in paragraph.iter(f"{W}t"))
+    if not text.strip():
+        return 0
+    per_line = max(1, int(width / 20 / (styles.font_pt(_style(paragraph)) * EM_PER_CHAR)))
+    breaks = sum(1 for br in paragraph.iter(f"{W}br") if br.get(f"{W}type") in (None, "textWrapping"))
+    return -(-len(text) // per_line) + breaks
+
+
+def _row_lines(row, styles: Styles) -> int:
+    heights = [0]
+    for cell in row.findall(f"{W}tc"):
+        width = cell.find(f"{W}tcPr/{W}tcW")
+        twips = int(width.get(f"{W}w")) if width is not None and width.get(f"{W}type", "dxa") == "dxa" else 2000
+        heights.append(sum(_paragraph_lines(p, styles, max(twips - CELL_MARGINS, 500))
+                           for p in cell.findall(f"{W}p")))
+    return max(heights)
+
+
+def _keep_lines(paragraph) -> None:
+    from lxml import etree
+
+    ppr = _first_child(paragraph, "pPr")
+    if ppr.find(f"{W}keepLines") is None:
+        keep = etree.Element(f"{W}keepLines")
+        after = ppr.find(f"{W}keepNext")
+        if after is None:
+            after = ppr.find(f"{W}pStyle")
+        if after is not None:
+            after.addnext(keep)
+        else:
+            ppr.insert(0, keep)
+
+
+def _cant_split(row) -> None:
+    from lxml import etree
+
+    trpr = row.find(f"{W}trPr")
+    if trpr is None:
+        trpr = etree.Element(f"{W}trPr")
+        row.insert(1 if row.find(f"{W}tblPrEx") is not None else 0, trpr)
+    if trpr.find(f"{W}cantSplit") is None:
+        trpr.insert(0, etree.Element(f"{W}cantSplit"))
 
 
 def text_width(root) -> int:

@@ -46,8 +46,7 @@ def normalise_pdf(data: bytes, plan: m.Plan, docx: bytes | None = None, target: 
             del pdf.trailer["/DocChecksum"]
         if "/ID" in pdf.trailer:  # LibreOffice derives it from the time; rebuilt from content below
             del pdf.trailer["/ID"]
-        marks = repair_tags(pdf)
-        plain_bookmarks(pdf)
+        marks = repair_tags(pdf)  # the bookmarks too: one per tagged heading
         if docx is not None:
             from .proofread import check_document
             actual = check_document(docx, pdf, marks, target)
@@ -91,26 +90,6 @@ PDFUA_EXTENSION = """<rdf:Description xmlns:rdf="http://www.w3.org/1999/02/22-rd
     </rdf:li></rdf:Seq></pdfaSchema:property>
   </rdf:li></rdf:Bag></pdfaExtension:schemas>
 </rdf:Description>"""
-
-
-def plain_bookmarks(pdf: pikepdf.Pdf) -> None:
-    """Write bookmark titles without the layout characters that keep numbers together (formatting.plain)."""
-    from .formatting import plain
-
-    seen: set = set()
-
-    def walk(item, depth: int = 0) -> None:
-        while isinstance(item, pikepdf.Dictionary) and depth < 50 and item.objgen not in seen:
-            seen.add(item.objgen)
-            if "/Title" in item:
-                title = plain(str(item.Title))
-                if title != str(item.Title):
-                    item.Title = pikepdf.String(title)
-            walk(item.get("/First"), depth + 1)
-            item = item.get("/Next")
-    outlines = pdf.Root.get("/Outlines")
-    if outlines is not None:
-        walk(outlines.get("/First"))
 
 
 def describe_pdfua_schema(pdf: pikepdf.Pdf) -> None:

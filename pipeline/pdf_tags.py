@@ -12,7 +12,10 @@ LibreOffice writes a structure tree, but with faults that a reader meets on ever
 - a footnote (Note) has no ID, and the link from a footnote back to its reference is untagged
   (`tag_footnotes`);
 - the title page's title, "Innehållsförteckning" and "Bilagor" are plain paragraphs, so heading
-  navigation starts at chapter 1 (`HEADING_ROLES`); empty paragraphs are tagged as P.
+  navigation starts at chapter 1 (`HEADING_ROLES`); empty paragraphs are tagged as P;
+- the bookmarks are made from the Word outline levels, not from the tags, so the headings of
+  `HEADING_ROLES` have none and a reader of the bookmark panel and a screen-reader user moving
+  by headings meet two outlines (`bookmarks_from_headings` makes the one from the other).
 
 Each repair keeps the parent tree (MCID → element, annotation → element) consistent.
 """
@@ -31,6 +34,8 @@ DRAWING = {"f", "F", "f*", "B", "B*", "b", "b*", "S", "s", "Do", "sh"}  # paints
 HEADING_ROLES = {"/Title": "/H1", "/Contents Heading": "/H2", "/Bilageförteckning rubrik": "/H2"}
 LIST_LABEL = re.compile(r"[\u2022\u25e6\u25aa\u25cf\u2013\u2014\-\uf0b7]|\(?\w{1,4}[.)]")
 CONTAINERS = {"/Document", "/Part", "/Sect", "/Div", "/Art"}
+# Elements left out when they hold nothing (an empty heading would be an empty bookmark as well)
+EMPTY_DROPPED = {"/P", "/Span", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6"} | CONTAINERS
 
 
 def repair_tags(pdf: pikepdf.Pdf) -> list:
@@ -58,6 +63,7 @@ def repair_tags(pdf: pikepdf.Pdf) -> list:
                 role_map[name] = pikepdf.Name(role)
     tree.save()
     annotations_in_reading_order(pdf, root)
+    bookmarks_from_headings(pdf, root, marks)
     return marks
 
 
@@ -460,13 +466,82 @@ def _standard(root, element) -> str:
 
 
 def drop_empty_paragraphs(root, elements: list | None = None) -> int:
-    """Remove elements with no content and no children (LibreOffice tags empty paragraphs)."""
+    """Remove elements with no content and no children (LibreOffice tags empty paragraphs and headings)."""
     removed = 0
     for parent in [root] + (elements if elements is not None else list(walk(root))):
         kids = kids_of(parent)
         keep = [k for k in kids if not (is_element(k) and not kids_of(k) and str(k.S) not in ("/Figure",)
-                                        and _standard(root, k) in {"/P", "/Span"} | CONTAINERS)]
+                                        and _standard(root, k) in EMPTY_DROPPED)]
         if len(keep) != len(kids):
             removed += len(kids) - len(keep)
             set_kids(parent, keep)
     return removed
+
+
+# --- bookmarks ------------------------------------------------------------------------------------
+
+HEADING = re.compile(r"/H([1-6])")
+
+
+def bookmarks_from_headings(pdf: pikepdf.Pdf, root, marks: list) -> int:
+    """Replace the bookmarks with one per H1–H6 element, in tree order; return how many.
+
+    Each bookmark has the heading's text as a screen reader reads it (without the layout
+    characters that keep numbers together, formatting.plain), is a child of the bookmark of
+    the nearest earlier heading of a higher level, points at the top of the heading's first
+    line and names its element (/SE). The outline is open, as LibreOffice exported it
+    (OpenBookmarkLevels=-1).
+    """
+    numbers = {page.objgen: index for index, page in enumerate(pdf.pages)}
+    top_level: list[pikepdf.OutlineItem] = []
+    above: list[tuple[int, pikepdf.OutlineItem]] = []  # (level, bookmark) of the headings this one is under
+    made = 0
+    for element in walk(root):
+        match = HEADING.fullmatch(_standard(root, element))
+        if match is None:
+            continue
+        level = int(match.group(1))
+        pieces = _marked_content(root, element, numbers, marks, _page_index(element, numbers, None))
+        text = plain(" ".join("".join(mark.text for _, mark in pieces).split()))
+        item = pikepdf.OutlineItem(text, destination=_destination(pdf, element, pieces, numbers),
+                                   structure_element=element)
+        while above and above[-1][0] >= level:
+            above.pop()
+        (above[-1][1].children if above else top_level).append(item)
+        above.append((level, item))
+        made += 1
+    with pdf.open_outline() as outline:
+        outline.root[:] = top_level
+    return made
+
+
+def _page_index(item, numbers: dict, default: int | None) -> int | None:
+    return numbers.get(item.Pg.objgen, default) if "/Pg" in item else default
+
+
+def _marked_content(root, element, numbers: dict, marks: list, page: int | None) -> list:
+    """Return (page index, Mark) of an element's marked content, its children's included, in order."""
+    out = []
+    for kid in kids_of(element):
+        if isinstance(kid, int) and page is not None:
+            mark = marks[page].get(int(kid))
+            if mark is not None:
+                out.append((page, mark))
+        elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR" and "/MCID" in kid:
+            on = _page_index(kid, numbers, page)
+            mark = marks[on].get(int(kid.MCID)) if on is not None else None
+            if mark is not None:
+                out.append((on, mark))
+        elif is_element(kid) and _standard(root, kid) not in ("/Note", "/Figure"):
+            out += _marked_content(root, kid, numbers, marks, _page_index(kid, numbers, page))
+    return out
+
+
+def _destination(pdf: pikepdf.Pdf, element, pieces: list, numbers: dict) -> pikepdf.Array:
+    """The view of the heading's first line: its page, from its left edge and the top of its letters."""
+    drawn = next(((page, mark.box) for page, mark in pieces if mark.box is not None), None)
+    if drawn is not None:
+        page, (left, _, _, top) = drawn
+        return pikepdf.Array([pdf.pages[page].obj, pikepdf.Name.XYZ, round(left, 2), round(top, 2), 0])
+    page = _page_index(element, numbers, pieces[0][0] if pieces else 0)
+    return pikepdf.Array([pdf.pages[page].obj, pikepdf.Name.XYZ, None, None, 0])

@@ -8,7 +8,9 @@ back (pdf_content) and compared with the DOCX:
 - every footnote shows its own text under its own number, on the page of its reference;
 - every figure is tagged with its alt text, lies wholly inside its page, and prints its text
   no smaller than figures.MIN_TEXT_PT;
-- every line of the table of contents names a heading and the page it stands on.
+- every line of the table of contents names a heading and the page it stands on;
+- no page but the title page and the last holds a stray tail of MIN_LINES - 1 lines or fewer
+  (a page with a figure aside): layout.py keeps such tails with what comes before them.
 
 A discrepancy is a `ProofreadError` naming the element and the page in Swedish. It is the
 safety net for layout faults nobody has thought of yet.
@@ -36,6 +38,8 @@ HEADING_STYLES = re.compile(r"Heading\d|Title|TOCHeading")
 PARAGRAPHS = {"P", "H", "H1", "H2", "H3", "H4", "H5", "H6", "Caption", "BlockQuote", "Code"}
 SKIPPED = {"TOC", "Note", "Figure", "Lbl", "Artifact"}
 MAX_SHOWN = 70
+MIN_LINES = 4          # the fewest lines of text a page may hold, but the title page, the last and a figure's
+SAME_LINE_PT = 4.0     # text drawn this close in height stands on one line (a table row's cells, a footnote number)
 
 
 def normalise(text: str) -> str:
@@ -65,6 +69,7 @@ class Expected:
     blocks: list[Block] = field(default_factory=list)
     footnotes: dict[int, str] = field(default_factory=dict)
     figures: list[str] = field(default_factory=list)      # alt texts, in document order
+    page_starts: set[str] = field(default_factory=set)    # the text that begins a page after each page break
 
 
 def _paragraph_text(paragraph) -> str:
@@ -120,6 +125,7 @@ def expected_from_docx(docx: bytes) -> Expected:
             elif tag in (f"{W}tbl", f"{W}tr", f"{W}tc", f"{W}body", f"{W}sdtContent", f"{W}customXml"):
                 visit(child)
     visit(document.find(f"{W}body"))
+    expected.page_starts = _page_starts(docx, document)
     try:
         notes = etree.fromstring(read_part(docx, "word/footnotes.xml"))
     except KeyError:
@@ -130,6 +136,25 @@ def expected_from_docx(docx: bytes) -> Expected:
                 expected.footnotes[int(note.get(f"{W}id"))] = " ".join(
                     _paragraph_text(p) for p in note.findall(f"{W}p"))
     return expected
+
+
+def _page_starts(docx: bytes, document) -> set[str]:
+    """The text (normalised) of the first paragraph after each page break, and of the document's first."""
+    from lxml import etree
+
+    from .layout import Styles, pieces_between_page_breaks
+    try:
+        styles = etree.fromstring(read_part(docx, "word/styles.xml"))
+    except KeyError:
+        styles = None
+    starts = set()
+    for piece in pieces_between_page_breaks(document.find(f"{W}body"), Styles(styles)):
+        texts = [normalise(_paragraph_text(p)) for element in piece
+                 for p in ([element] if element.tag == f"{W}p" else element.iter(f"{W}p"))]
+        first = next((t for t in texts if t), None)
+        if first:
+            starts.add(first)
+    return starts
 
 
 # --- what the PDF shows ----------------------------------------------------------------------------
@@ -320,15 +345,55 @@ def check_document(docx: bytes, document: pikepdf.Pdf, marks: list | None, targe
     on the finished document before saving it, with the pages it has read already); return what
     the PDF shows (its headings with their pages fill the DOCX's contents list)."""
     expected = expected_from_docx(docx)
+    marks = marks if marks is not None else document_marks(document)
     actual = actual_from_pdf(document, marks)
     boxes = [tuple(float(v) for v in page.obj.get("/CropBox", page.obj.MediaBox)) for page in document.pages]
     problems = compare_text(expected.blocks, actual.blocks)
     problems += compare_footnotes(expected.footnotes, actual)
     problems += compare_figures(expected.figures, actual.figures, boxes)
     problems += compare_contents(expected.blocks, actual)
+    problems += compare_page_fill(expected, actual, marks)
     if problems:
         raise ProofreadError(target, problems)
     return actual
+
+
+def page_lines(marks: dict) -> int | None:
+    """The lines of text a page holds (running header and footer aside), or None for a page with a figure."""
+    centres: list[float] = []
+    for mcid, mark in marks.items():
+        if mcid is None:
+            continue  # the running header and footer, page numbers, rules: artifacts
+        if mark.tag == "/Figure":
+            return None
+        if mark.box is None or "text" not in mark.kinds or not mark.text.strip():
+            continue
+        centre = (mark.box[1] + mark.box[3]) / 2
+        if not any(abs(centre - seen) < SAME_LINE_PT for seen in centres):
+            centres.append(centre)
+    return len(centres)
+
+
+def compare_page_fill(expected: Expected, actual: Actual, marks: list) -> list[str]:
+    """No page between the title page and the last holds only a few lines that run over from the page before.
+
+    A page that a page break begins (a table of contents, an appendix) may be short: it is whole.
+    """
+    problems = []
+    first_block = {}
+    for block in actual.blocks:
+        if block.page is not None:
+            first_block.setdefault(block.page, normalise(block.text))
+    for page in range(2, len(marks)):
+        lines = page_lines(marks[page - 1])
+        if lines is None or lines >= MIN_LINES or first_block.get(page) in expected.page_starts:
+            continue
+        heading = next((text for text, on in reversed(actual.headings) if on is not None and on <= page), "")
+        where = f" (under rubriken '{shown(heading)}')" if heading else ""
+        count = {0: "ingen text", 1: "bara en rad text"}.get(lines, f"bara {lines} rader text")
+        problems.append(f"Sidan {page}{where} har {count} före sidbrytningen; en så kort rest ska stå "
+                        f"kvar på sidan före. Korta eller förläng texten före sidbrytningen något.")
+    return problems
 
 
 def heading_pages(headings: list[tuple[int, str]], actual: Actual) -> list[int | None]:

@@ -83,7 +83,7 @@ def _resolve_markdown(value: Any, tpl: DocxTemplate, reference: Path, cache_dir:
     if isinstance(value, Markdown):
         if value.block:
             return _Subdoc(tpl, markdown_to_docx(value.text, reference, cache_dir, figures=figures))
-        return inline_richtext(value.text)
+        return inline_richtext(value.with_marks())
     if isinstance(value, dict):
         return {k: _resolve_markdown(v, tpl, reference, cache_dir, figures) for k, v in value.items()}
     if isinstance(value, list):

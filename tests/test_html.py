@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import copy
 import json
 import re
 import shutil
@@ -140,7 +141,7 @@ def test_footnotes_are_numbered_through_the_page_and_linked_both_ways(tmp_path):
     shutil.copytree(ROOT / "templates", root / "templates")
     sources = check(root, 2032)
     doc = lxml.html.document_fromstring(make_html(root, sources).decode("utf-8"))
-    refs = doc.xpath("//a[@role='doc-noteref']")
+    refs = doc.xpath("//a[@role='doc-noteref'][@class='footnote-ref']")  # Markdown's (pandoc's); tables': below
     definitions = sum(len(re.findall(r"^\[\^[^\]]+\]:", t, re.M)) for t in sources.texts.values())
     assert len(refs) == definitions >= 3
     assert [r.text_content() for r in refs] == [str(n) for n in range(1, len(refs) + 1)]
@@ -152,6 +153,63 @@ def test_footnotes_are_numbered_through_the_page_and_linked_both_ways(tmp_path):
     # each list of notes starts where the previous one ended
     starts = [int(ol.get("start", "1")) for ol in doc.xpath("//section[contains(@class, 'footnotes')]/ol")]
     assert starts[0] == 1 and starts == sorted(starts)
+
+
+def _table_notes(sources) -> list[tuple[str, str, int]]:
+    """(mark, text, number of marks that refer to it) of every footnote the sources write under a table."""
+    from pipeline.formatting import plain
+    content, notes = sources.content, []
+
+    def goals(items):
+        for goal in items:
+            notes.extend((f.mark, f.text, sum(a.mark == f.mark for a in goal.activities)) for f in goal.footnotes)
+            goals(goal.goals)
+    if "mål" in content:
+        for area in content["mål"].focus_areas:
+            goals(area.goals)
+    if "budget" in content:
+        lines = content["budget"].revenue.lines + content["budget"].costs.lines
+        notes += [(f.mark, f.text, sum(line.mark == f.mark for line in lines)) for f in content["budget"].footnotes]
+    if "kommunikationsplan" in content:
+        plan = content["kommunikationsplan"]
+        notes += [(f"{f.number})", f.text, sum(f.number in item.footnotes for item in plan.items)
+                   + (plan.cost_footnote == f.number)) for f in plan.footnotes]
+    return sorted((mark, plain(re.sub(r"[*_]", "", text)), count) for mark, text, count in notes)
+
+
+@pytest.mark.parametrize("fixture, year", [(None, 2024), ("stor-form", 2032)])
+def test_every_table_footnote_is_linked_both_ways_and_announced_as_a_footnote(tmp_path, fixture, year):
+    from pipeline.build import check, make_html
+    from pipeline.formatting import plain
+    root = ROOT
+    if fixture:
+        root = tmp_path / "projekt"
+        shutil.copytree(FIXTURES / fixture / "sources", root / "sources")
+        shutil.copytree(ROOT / "templates", root / "templates")
+    sources = check(root, year)
+    doc = lxml.html.document_fromstring(make_html(root, sources).decode("utf-8"))
+    expected = _table_notes(sources)
+    assert len(expected) >= (5 if year == 2024 else 4)  # 2024: RUFS, budget, and Bilaga 1's 1), 2), 3)
+    ids = [e.get("id") for e in doc.iter() if e.get("id")]
+    assert len(ids) == len(set(ids))
+    notes = [n for n in doc.xpath("//*[@role='doc-footnote']") if "tabellfotnot" in n.get("class", "")]
+    assert not doc.xpath("//*[contains(@class, 'tabellfotnot')][not(@role='doc-footnote')][not(self::a)]")
+    shown = []
+    for note in notes:
+        backs = note.xpath(".//a[@role='doc-backlink']")
+        words_only = copy.deepcopy(note)
+        for back in words_only.xpath(".//a[@role='doc-backlink']"):
+            back.drop_tree()
+        mark, body = " ".join(plain(words_only.text_content()).split()).split(" ", 1)
+        refs = doc.xpath(f"//a[@role='doc-noteref'][@href='#{note.get('id')}']")
+        shown.append((mark, body, len(refs)))
+        for ref in refs:  # mark → note: the mark itself, in its table, keyboard-reachable, named a footnote
+            assert ref.text_content() == mark and ref.xpath("ancestor::table")
+            assert ref.get("id") and ref.get("tabindex") is None and "otnot" in ref.get("aria-label", "")
+        # note → back to each mark
+        assert [b.get("href") for b in backs] == [f"#{r.get('id')}" for r in refs]
+        assert all("Tillbaka till" in b.get("aria-label", "") for b in backs)
+    assert sorted(shown) == expected  # every note, and as many marks linked to it as the sources have
 
 
 def test_the_same_sources_give_the_same_page(tmp_path):
@@ -210,6 +268,8 @@ def test_axe_finds_nothing_and_the_page_reflows_at_320_px(request, which, tmp_pa
     assert result["requests"] == []                       # nothing outside the file is asked for
     for width, seen in result["widths"].items():
         assert seen["axe"] == [], (width, seen["axe"])     # WCAG 2.0/2.1 A and AA, best practices
+    notes = result["footnotes"]  # every note reference and back link: in the tab order, Enter follows it
+    assert notes["links"] >= 10 and notes["unreached"] == [] and notes["wrong"] == [], notes
     narrow = result["widths"]["320"]
     assert narrow["scrollWidth"] <= narrow["clientWidth"] == 320 and narrow["wide"] == []
     if pictures:

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pikepdf
+import pytest
 
 import reference
 from conftest import ROOT, needs_libreoffice, run_cli
@@ -131,6 +132,111 @@ def test_a_bookmark_for_every_heading(build_2024):
     assert len(titles) >= len(headings)
     for heading in headings:
         assert heading in titles
+
+
+def tagged_headings(path: Path) -> list[tuple[int, str, int, list[float] | None]]:
+    """Return (level, text, page, box of its first line) of every H1–H6 of the structure tree, in order.
+
+    The text is what a screen reader reads: the element's marked content, children included.
+    """
+    from pipeline.pdf_content import document_marks
+    from pipeline.pdf_tags import kids_of, walk
+
+    out = []
+    with pikepdf.open(path) as pdf:
+        root = pdf.Root.StructTreeRoot
+        role_map = {str(k): str(v) for k, v in root.get("/RoleMap", {}).items()}
+        numbers = {page.objgen: i for i, page in enumerate(pdf.pages, start=1)}
+        marks = document_marks(pdf)
+
+        def standard(element) -> str:
+            name = str(element.get("/S"))
+            while name in role_map and role_map[name] != name:
+                name = role_map[name]
+            return name
+
+        def content(element, page) -> list[tuple[int, object]]:
+            page = numbers[element.Pg.objgen] if "/Pg" in element else page
+            found = []
+            for kid in kids_of(element):
+                if isinstance(kid, int):
+                    found.append((page, marks[page - 1].get(int(kid))))
+                elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                    on = numbers[kid.Pg.objgen] if "/Pg" in kid else page
+                    found.append((on, marks[on - 1].get(int(kid.MCID))))
+                elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                    found += content(kid, page)
+            return [(p, m) for p, m in found if m is not None]
+
+        for element in walk(root):
+            kind = standard(element)
+            if re.fullmatch(r"/H[1-6]", kind):
+                pieces = content(element, None)
+                text = plain(" ".join("".join(m.text for _, m in pieces).split()))
+                page, first = pieces[0] if pieces else (None, None)
+                out.append((int(kind[2]), text, page, first.box if first is not None else None))
+    return out
+
+
+def outline(path: Path) -> list[tuple[int, str, int, float | None]]:
+    """Return (depth, title, page, top of the view) of every bookmark, in order."""
+    out = []
+    with pikepdf.open(path) as pdf:
+        numbers = {page.objgen: i for i, page in enumerate(pdf.pages, start=1)}
+        with pdf.open_outline() as tree:
+            def visit(items, depth):
+                for item in items:
+                    destination = item.destination
+                    assert isinstance(destination, pikepdf.Array), f"{item.title!r} pekar inte på en sida"
+                    top = float(destination[3]) if len(destination) > 3 and destination[1] == "/XYZ" else None
+                    out.append((depth, item.title, numbers[destination[0].objgen], top))
+                    visit(item.children, depth + 1)
+            visit(tree.root, 1)
+    return out
+
+
+def _written_pdf(request, which: str) -> Path:
+    if which == "uppföljning":
+        return request.getfixturevalue("follow_up_2024")[1]
+    if which in ("missiv", "remissutkast"):
+        name = "missiv-2024-utkast-2.pdf" if which == "missiv" else "verksamhetsplan-2024-utkast-2.pdf"
+        return request.getfixturevalue("round_2024") / "build/2024/remiss-utkast-2" / name
+    return request.getfixturevalue({"plan 2024": "build_2024", "utkast 2024": "draft_2024",
+                                    "annan form 2031": "other_shape_build"}[which])[1]
+
+
+def bookmark_problems(path: Path) -> list[str]:
+    """How the bookmarks differ from the headings the structure tree tags: order, text, level, page."""
+    headings = tagged_headings(path)
+    marks = outline(path)
+    problems = []
+    levels: list[int] = []  # the open headings' levels: a heading's bookmark is a child of the last lower one
+    for index, (level, text, page, box) in enumerate(headings):
+        while levels and levels[-1] >= level:
+            levels.pop()
+        levels.append(level)
+        if index >= len(marks):
+            problems.append(f"rubriken {text!r} (H{level}, sidan {page}) har inget bokmärke")
+            continue
+        depth, title, mark_page, top = marks[index]
+        if (title, depth, mark_page) != (text, len(levels), page):
+            problems.append(f"bokmärke {index + 1}: {(title, depth, mark_page)} men rubriken är "
+                            f"{(text, len(levels), page)}")
+        elif box is not None and not (top is not None and box[1] <= top <= box[3] + 24):
+            problems.append(f"bokmärket {title!r} visar sidan {page} från y={top}, rubriken står vid "
+                            f"{box[1]:.0f}–{box[3]:.0f}")
+    problems += [f"bokmärket {title!r} (sidan {page}) är ingen taggad rubrik"
+                 for _, title, page, _ in marks[len(headings):]]
+    return problems
+
+
+@pytest.mark.parametrize("which", ["plan 2024", "utkast 2024", "annan form 2031", "remissutkast", "missiv",
+                                   "uppföljning"])
+def test_the_bookmarks_are_the_tagged_headings(request, which):
+    path = _written_pdf(request, which)
+    headings = tagged_headings(path)
+    assert headings and headings[0][0] == 1  # the title: where both outlines start
+    assert bookmark_problems(path) == []
 
 
 def test_every_font_is_embedded(build_2024):

@@ -21,7 +21,7 @@ import pikepdf
 import pytest
 
 from conformance.pdfrules import pdf_violations
-from conftest import ROOT, needs_libreoffice, run_cli
+from conftest import ROOT, copy_project, needs_libreoffice, run_cli
 from pipeline.errors import ProofreadError
 from pipeline.formatting import unbreakable
 from pipeline.pdf_content import document_marks
@@ -218,10 +218,144 @@ def test_plans_of_other_shapes_pass_every_conformance_rule(plan, request):
 
 
 @needs_libreoffice
+@pytest.mark.parametrize("plan", ["large", "minimal"])
+def test_the_bookmarks_of_other_shapes_are_their_tagged_headings(plan, request):
+    from test_pdf import bookmark_problems, tagged_headings
+    _, pdf = request.getfixturevalue(plan)
+    assert max(level for level, *_ in tagged_headings(pdf)) >= (6 if plan == "large" else 2)
+    assert bookmark_problems(pdf) == []
+
+
+@needs_libreoffice
 def test_the_minimal_plan_has_its_one_goal_and_no_appendix(minimal):
     text = " ".join(pages(minimal[1]))
     assert "Mål: Det enda målet" in text and "Den enda aktiviteten" in text and "Bilaga" not in text
     assert len(pages(minimal[1])) == 3
+
+
+# --- no stray tail before a page break -------------------------------------------------------------------
+
+FILLER = "Budgeten beskrivs här med några ord om hur kostnaderna har beräknats och fördelats mellan posterna."
+NOTE = "Den här fotnoten förklarar en sak om aktiviteten ganska utförligt så att den blir lång"
+
+
+def _filler(root: Path, chapter: str, sentences: int) -> None:
+    """Give the chapter whose content is `chapter` a text of `sentences` sentences (four to a paragraph)."""
+    plan = root / "sources/2024/plan.yaml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace(
+        f"    innehåll: {chapter}\n", f"    innehåll: {chapter}\n    text: text/fyllnad.md\n", 1), encoding="utf-8")
+    paragraphs = [" ".join([FILLER] * min(4, sentences - n)) for n in range(0, sentences, 4)]
+    (root / "sources/2024/text/fyllnad.md").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+
+
+def _long_notes_and_budget_text(root: Path) -> None:
+    """Bilaga 1 with four more notes under its table, and chapter 6 (Budget) with a text before its tables:
+    each ends two or three lines into a page of its own before the page break of the next appendix."""
+    path = root / "sources/2024/kommunikationsplan.yaml"
+    text = path.read_text(encoding="utf-8").replace("    fotnoter: [3]\n", "    fotnoter: [3, 4, 5, 6, 7]\n", 1)
+    for number, sentences in zip(range(4, 8), (3, 2, 2, 1)):
+        text += f"  - nr: {number}\n    text: " + " ".join(f"{NOTE} (del {n})." for n in range(sentences)) + "\n"
+    path.write_text(text, encoding="utf-8")
+    _filler(root, "budget", 22)
+
+
+def _calendar_last(root: Path) -> None:
+    """The calendar as the last chapter, its last meeting body with two meetings: heading and two dates."""
+    plan = root / "sources/2024/plan.yaml"
+    text = plan.read_text(encoding="utf-8")
+    calendar, budget = ("  - rubrik: Kalendarium för möten\n    innehåll: kalendarium\n",
+                        "  - rubrik: Budget\n    innehåll: budget\n")
+    assert calendar in text and budget in text
+    plan.write_text(text.replace(calendar, "").replace(budget, budget + calendar), encoding="utf-8")
+    path = root / "sources/2024/kalendarium.yaml"
+    text = path.read_text(encoding="utf-8")
+    for meeting in ("      - datum: 2024-06-14\n        plats: StorSthlms lokaler\n",
+                    "      - datum: 2024-08-29\n        slutdatum: 2024-08-30\n        beskrivning: planeringskonferens\n"
+                    "        plats: plats ej bestämd\n", "      - datum: 2024-10-04\n      - datum: 2024-12-13\n"):
+        assert meeting in text
+        text = text.replace(meeting, "")
+    path.write_text(text, encoding="utf-8")
+    _filler(root, "kalendarium", 24)
+
+
+TAILS = {"fotnoter och budget": _long_notes_and_budget_text, "kalendariet sist": _calendar_last}
+
+
+@pytest.fixture(scope="module")
+def tails(tmp_path_factory):
+    """Each plan of TAILS: (its PDF, the proofreading's lines for the same plan laid out without the tail rule)."""
+    from pipeline import layout
+    from pipeline.build import build_outputs, check
+    from pipeline.pdf import LibreOffice, libreoffice_status
+    if libreoffice_status():
+        pytest.skip(libreoffice_status())
+    made = {}
+    with LibreOffice() as office:
+        for name, change in TAILS.items():
+            root = copy_project(tmp_path_factory.mktemp("rest") / "projekt")
+            change(root)
+            sources = check(root, 2024)
+            pdf = root / "verksamhetsplan-2024.pdf"
+            pdf.write_bytes(build_outputs(root, sources, office=office)[1])
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(layout, "_keep_tail", lambda *args: None)
+                with pytest.raises(ProofreadError) as caught:
+                    build_outputs(root, sources, office=office)
+            made[name] = (pdf, caught.value.lines())
+    return made
+
+
+def short_pages(pdf: Path) -> dict[int, list[str]]:
+    """The pages between the first and the last with fewer than four lines of text and no figure, with
+    their lines as pdftotext reads them: fewer than four lines to pdftotext (running header and footer
+    aside) or to the proofreading (which also leaves out a table's repeated header row, an artifact)."""
+    from pipeline.proofread import page_lines
+    with pikepdf.open(pdf) as document:
+        numbers = {page.objgen: n for n, page in enumerate(document.pages, start=1)}
+        with_figure = {numbers[e.Pg.objgen] for e in walk(document.Root.StructTreeRoot)
+                       if e.get("/S") == "/Figure" and "/Pg" in e}
+        counted = [page_lines(marks) for marks in document_marks(document)]
+    found = {}
+    texts = pages(pdf, layout=True)
+    for number, text in enumerate(texts[1:-1], start=2):
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        body = [line for line in lines[1:] if not re.search(r"Sida \d+ av \d+$", line)]  # lines[0]: header
+        if counted[number - 1] is not None and (len(body) < 4 or counted[number - 1] < 4) \
+                and number not in with_figure:
+            found[number] = body
+    return found
+
+
+@needs_libreoffice
+@pytest.mark.parametrize("plan", list(TAILS))
+def test_the_tail_before_a_page_break_stays_with_the_page_before(tails, plan):
+    pdf, _ = tails[plan]
+    assert short_pages(pdf) == {}
+
+
+@needs_libreoffice
+@pytest.mark.parametrize("plan", list(TAILS))
+def test_the_proofreading_reports_a_page_with_a_stray_tail(tails, plan):
+    _, lines = tails[plan]  # laid out without the rule: LibreOffice leaves the tails on pages of their own
+    stray = [line for line in lines if re.search(r": Sidan \d+ \(under rubriken '.+'\) har bara (en rad|[23] rader) "
+                                                  r"text före sidbrytningen", line)]
+    assert stray and len(stray) == len(lines) - 1, lines  # nothing else is wrong with the PDF
+    if plan == "fotnoter och budget":
+        assert [re.search(r"Sidan \d+ \(under rubriken '([^']+)'", line).group(1) for line in stray] == [
+            "Kostnader", "Ansvar, genomförande och uppföljning"]  # the budget's end, Bilaga 1's notes
+
+
+def test_a_page_s_lines_are_its_text_lines_however_many_cells_and_runs_hold_them():
+    from pipeline.pdf_content import Mark
+    from pipeline.proofread import page_lines
+    row = [Mark(1, "/P", "Möten", [71, 700, 120, 712], kinds={"text"}),
+           Mark(2, "/P", "ca 100 000 kr", [400, 701, 450, 713], kinds={"text"}),  # the same row, another cell
+           Mark(3, "/P", "1", [120, 704, 124, 712], kinds={"text"})]               # a raised footnote number
+    assert page_lines({None: Mark(None, "/Artifact", "Sida 2 av 9", [71, 30, 500, 40], kinds={"text"}),
+                       **{m.mcid: m for m in row},
+                       4: Mark(4, "/P", "Nästa rad", [71, 686, 150, 698], kinds={"text"}),
+                       5: Mark(5, "/P", " ", [71, 672, 75, 684], kinds={"text"})}) == 2
+    assert page_lines({1: Mark(1, "/Figure", "", [71, 300, 500, 700], kinds={"path"})}) is None
 
 
 # --- the proofreading catches faults ---------------------------------------------------------------------

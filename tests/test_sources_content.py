@@ -8,7 +8,7 @@ import yaml
 
 from conftest import ROOT
 from pipeline.build import check
-from pipeline.context import build_context
+from pipeline.context import Markdown, build_context
 import reference
 
 # Sentences the Word template words around source facts (chair, fee, population): their facts
@@ -25,6 +25,8 @@ TEMPLATE_SENTENCES = (
 
 
 def _strings(value) -> list[str]:
+    if isinstance(value, Markdown):
+        return [value.with_marks()]  # as Word prints it, footnote marks included
     if is_dataclass(value):
         value = asdict(value)
     if isinstance(value, dict):

@@ -1,5 +1,7 @@
 // Provar en webbsida i Debians Chromium: axe-core (WCAG 2.0/2.1 A och AA samt bästa praxis),
 // omflödning vid 320 px, förfrågningar utanför filen, skärmbilder vid 320 och 1280 px och en utskrift.
+// Fotnoterna med tangentbordet: varje hänvisning och tillbakalänk nås med Tabb, och Enter går till
+// fotnoten och tillbaka till hänvisningen.
 // Användning: node prova.mjs SIDA.html UTMAPP [--utan-bilder]   (skriver resultatet som JSON på stdout)
 // --utan-bilder: inga skärmbilder och ingen utskrift (snabbare, när bara reglerna ska provas)
 import { chromium } from "playwright-core";
@@ -43,6 +45,7 @@ try {
                                          nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
     }, TAGS);
     result.widths[width] = { ...layout, axe };
+    if (width === 1280) result.footnotes = await footnotes_by_keyboard(page);
     if (width === 1280 && pictures) {
       await page.emulateMedia({ media: "print" });
       await page.pdf({ path: path.join(out_dir, "utskrift.pdf"), format: "A4", printBackground: true });
@@ -60,3 +63,29 @@ try {
   await browser.close();
 }
 process.stdout.write(JSON.stringify(result, null, 1) + "\n");
+
+// Tab through the page once, then follow every note reference and back link with Enter.
+async function footnotes_by_keyboard(page) {
+  const links = await page.evaluate(() => [...document.querySelectorAll('a[role="doc-noteref"], a[role="doc-backlink"]')]
+    .map((a) => ({ role: a.getAttribute("role"), href: a.getAttribute("href") })));
+  const stops = await page.evaluate(() => document.querySelectorAll("a[href], [tabindex]").length);
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  const reached = new Set();
+  for (let i = 0; i < stops + 2; i++) {
+    await page.keyboard.press("Tab");
+    reached.add(await page.evaluate(() => {
+      const a = document.activeElement;
+      return a ? `${a.getAttribute("role")} ${a.getAttribute("href")}` : "";
+    }));
+  }
+  const wrong = [];
+  for (const link of links) {
+    const selector = `a[role="${link.role}"][href="${link.href}"]`;
+    await page.focus(selector);
+    await page.keyboard.press("Enter");
+    const hash = await page.evaluate(() => decodeURIComponent(location.hash));
+    if (hash !== link.href) wrong.push(`${link.role} ${link.href} -> ${hash}`);
+  }
+  return { links: links.length, unreached: links.map((l) => `${l.role} ${l.href}`).filter((k) => !reached.has(k)),
+           wrong };
+}
