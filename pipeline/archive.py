@@ -68,7 +68,7 @@ def source_files(root: Path, year: int | str) -> dict[str, str]:
 def archive(root: Path, year: int | str, soffice_url: str | None = None) -> list[str]:
     """Build and archive the decided plan of `year`; return Swedish report lines."""
     from .build import build_outputs, check
-    sources = check(root, year, follow_ups=False)
+    sources = check(root, year, follow_ups=False, round_file=False)
     plan = sources.plan
     if plan.status != "beslutad":
         raise PipelineError(f"Planen för {year} är ett utkast (version {plan.version}); bara en beslutad plan "
@@ -127,7 +127,7 @@ def archive_follow_up(root: Path, year: int | str, occasion: str, soffice_url: s
     from .build import check
     from .followup import make_follow_up
     from .pdf import LibreOffice
-    sources = check(root, year)
+    sources = check(root, year, round_file=False)
     plan = sources.plan
     if plan.status != "beslutad":
         raise PipelineError(f"Planen för {year} är ett utkast; bara uppföljningen av en beslutad plan arkiveras.")

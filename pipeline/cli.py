@@ -69,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     rnd = commands.add_parser("round", help="skicka ut utkastet på remiss: ett exemplar per kommun, missiv och "
                               "mottagarlista (build/ÅR/remiss-utkast-N/)")
     rnd.add_argument("year", metavar="ÅR")
+    rnd.add_argument("--per", dest="on", default=None, metavar="ÅÅÅÅ-MM-DD",
+                     help="skicka som den dagen (standard: i dag); svarsdagen ska ligga efter den")
+    rnd.add_argument("--från", dest="earlier", default=None, metavar="VERSION",
+                     help="källfilerna för utkastet som skickades före detta (en mapp eller en version i git), "
+                          "om remissen inte hittar dem själv (build/ÅR/remiss-utkast-N-källor, git-taggen "
+                          "remiss-ÅR-utkast-N)")
     rnd.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
 
     comments = commands.add_parser("comments", help="sammanställ kommentarer och ändringar i återsända utkast "
@@ -144,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
             _build(root, args)
         elif args.command == "round":
             from .round import prepare_round
-            for line in prepare_round(root, args.year, soffice_url=args.soffice_url):
+            for line in prepare_round(root, args.year, soffice_url=args.soffice_url, on=args.on,
+                                      earlier=args.earlier):
                 print(line)
         elif args.command == "comments":
             from .comments import run_comments

@@ -396,7 +396,7 @@ def run_comments(root: Path, files: list[Path], out: Path, year: str | None = No
     from .markdown import reference_doc
     if out.suffix.lower() != ".docx":
         raise PipelineError(f"{out}: utfilen ska sluta på .docx.")
-    day = _day(on)
+    day = parse_day(on)
     if year is not None and not (str(year).isdigit() and len(str(year)) == 4):
         raise PipelineError(f"--år: '{year}' är inget årtal (skriv till exempel 2025).")
     names = load_shared_municipalities(root)
@@ -428,7 +428,8 @@ def run_comments(root: Path, files: list[Path], out: Path, year: str | None = No
     return lines, written, EXIT_SOME_UNREADABLE if result.refused else 0
 
 
-def _day(on: str | None) -> dt.date:
+def parse_day(on: str | None) -> dt.date:
+    """The day given as ÅÅÅÅ-MM-DD (--per), or today."""
     if on is None:
         return dt.date.today()
     try:

@@ -96,6 +96,7 @@ def other_shape_build(tmp_path_factory) -> tuple[Path, Path]:
 
 
 ROUND_FILE = """# Remissomgång för utkast 2 (testets egen)
+utkast: 2
 skickas: 2024-01-17
 svar_senast: 2024-02-09
 fråga:
@@ -112,6 +113,9 @@ mottagare:
 """
 
 
+SENT = "2024-01-17"  # the day the test's round is sent (its answer date has long passed)
+
+
 def make_round(project: Path, version: int = 2, text: str = ROUND_FILE) -> None:
     """Turn a project copy's 2024 plan into draft `version` with a round file."""
     if "status: beslutad" in (project / "sources" / "2024" / "plan.yaml").read_text(encoding="utf-8"):
@@ -126,7 +130,7 @@ def round_2024(tmp_path_factory) -> Path:
         pytest.skip(f"LibreOffice saknas: {libreoffice_status()}")
     project = copy_project(tmp_path_factory.mktemp("remissomgang") / "projekt")
     make_round(project)
-    result = run_cli("round", "2024", root=project)
+    result = run_cli("round", "2024", "--per", SENT, root=project)  # as on the day it was sent
     assert result.returncode == 0, result.stderr
     return project
 
