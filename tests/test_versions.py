@@ -236,3 +236,48 @@ def test_no_changes_is_said_plainly(drafts):
     project, *_ = drafts
     result = run_cli("changes", "2024", "--from", "HEAD", root=project)
     assert result.returncode == 0 and "Inga ändringar i innehållet." in result.stdout
+
+
+def test_changes_follow_rows_activities_and_goals_by_their_id(drafts):
+    """A reworded item is one changed item, a moved one is moved, and only an id that is gone is a removal."""
+    project, *_ = drafts
+
+    def commplan(data):
+        rows = data["aktiviteter"]
+        next(r for r in rows if r["id"] == "b-9d79b6")["aktivitet"] = (
+            "Ledningsgruppen träffar Trafikverket och Regionen för att föra fram Södertörns prioriteringar.")
+        rows.append(rows.pop(next(i for i, r in enumerate(rows) if r["id"] == "b-095bd6")))  # Annonsbilaga last
+        for number, row in enumerate(rows, 1):
+            row["nr"] = number
+    edit_yaml(project / "sources/2024/kommunikationsplan.yaml", commplan)
+    mal = "2024/mal.yaml"
+    replace_in(project, mal, "aktivitet: Lista pågående projekt, ÅVser, nätverk mm inom infrastrukturplanering.",
+               "aktivitet: Sammanställ vilka planeringsprojekt kommunerna deltar i.")
+    replace_in(project, mal, "namn: Omställning\n", "namn: Fossilfri region\n")
+    replace_in(project, mal, "                  - id: m-20e0e7\n                    aktivitet: Stöd i samrådsprocessen för "
+               "RUFs i klimatfrågor, elförsörjnings- och laddinfrastrukturfrågor etc.\n                    kommentar: "
+               "Om behov av underlag efterfrågas tas dessa fram av klimatnätverket.\n", "")
+    replace_in(project, "2024/kansliet.yaml", "aktivitet: Påbörja en förstudie om resvanor och resmönster i syfte att "
+               "eventuellt senare (2025) uppdatera den tidigare genomförda systemanalysen avseende resmönster på "
+               "Södertörn.", "aktivitet: Ta fram underlag om hur invånarna på Södertörn reser.")
+    try:
+        result = run_cli("changes", "2024", "--from", "HEAD", root=project)
+        assert result.returncode == 0, result.stderr
+        out = result.stdout.replace("\u00a0", " ")
+        changes = [line[2:] for line in out.splitlines() if line.startswith("- ")]
+        assert sorted(changes) == sorted([
+            "rad 2: aktiviteten ”Ledningsgruppen genomför möten med externa i syfte att informera om Södertörns "
+            "gemensamma och prioriterade frågor. Möten kan arrangeras med…” → ”Ledningsgruppen träffar Trafikverket "
+            "och Regionen för att föra fram Södertörns prioriteringar.”",
+            "raden ”Annonsbilaga i DI” flyttad från rad 4 till rad 10",
+            "aktiviteten omformulerad (Långsiktigt mål: Tillgänglighet): ”Lista pågående projekt, ÅVser, nätverk mm "
+            "inom infrastrukturplanering.” → ”Sammanställ vilka planeringsprojekt kommunerna deltar i.”",
+            "långsiktigt mål omdöpt: ”Omställning” → ”Fossilfri region”",
+            "aktiviteten borttagen (Delmål: Heltäckande och god laddinfrastruktur på Södertörn): ”Stöd i "
+            "samrådsprocessen för RUFs i klimatfrågor, elförsörjnings- och laddinfrastrukturfrågor etc.”",
+            "uppdraget omformulerat: ”Påbörja en förstudie om resvanor och resmönster i syfte att eventuellt senare "
+            "(2025) uppdatera den tidigare genomförda systemanalysen avsee…” → ”Ta fram underlag om hur invånarna "
+            "på Södertörn reser.”",
+        ]), out
+    finally:
+        subprocess.run(["git", "-C", str(project), "checkout", "-q", "--", "sources"], check=True)
