@@ -95,8 +95,7 @@ def prepare_round(root: Path, year: int | str, soffice_url: str | None = None, o
     folder = round_folder(root, plan.year, plan.version)
     with LibreOffice(soffice_url) as office:
         plan_docx, plan_pdf = build_outputs(root, sources, office=office)
-        letter = render_letter(root, sources, changes)
-        letter_pdf = office.convert(letter)
+        letter, letter_pdf = fitted_letter(render_letter(root, sources, changes), office)
     files: dict[str, bytes] = {}
     municipalities = sources.municipalities.municipalities
     for municipality in municipalities:
@@ -258,6 +257,74 @@ def render_letter(root: Path, sources, changes: dict | None = None) -> bytes:
                   "date": round_file.sent_on or plan.date, "keywords": f"remiss; missiv; verksamhetsplan; {plan.year}",
                   "category": f"Utkast {plan.version}"}
     return render_docx(letter_context(sources, changes), template, properties, cache, {}, shown=shown)
+
+
+FIT_ATTEMPTS = 3   # conversions of the cover letter at most, each after one more page break
+STRAY_LINES = 3    # a last page with this many lines or fewer is a stray tail
+
+
+def fitted_letter(letter: bytes, office) -> tuple[bytes, bytes]:
+    """Return the cover letter and its PDF, laid out so that no heading ends a page and its last page
+    holds more than a stray line or three.
+
+    The template keeps its headings and its last lines with what follows (keep with next), but
+    LibreOffice lets that go when the next paragraph just fails to fit; so the PDF is read back,
+    and a heading left at the foot of a page, or the heading that leads into a stray last page,
+    starts a new page instead (in the DOCX too, so that both show the same pages).
+    """
+    pdf = office.convert(letter)
+    for _ in range(FIT_ATTEMPTS - 1):
+        heading = _heading_to_move(pdf)
+        if heading is None:
+            break
+        letter = _page_break_before(letter, heading)
+        pdf = office.convert(letter)
+    return letter, pdf
+
+
+def _heading_to_move(pdf: bytes) -> str | None:
+    """The text of the heading that should start a new page, or None when the pages are right."""
+    import pikepdf
+
+    from .pdf_content import document_marks
+    from .proofread import actual_from_pdf
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        marks = document_marks(document)
+        blocks = actual_from_pdf(document, marks).blocks
+    for block, after in zip(blocks, blocks[1:]):
+        if block.heading and block.page and after.page and after.page > block.page:
+            return block.text  # a heading alone at the foot of its page
+    last = len(marks)
+    lines = {round(mark.box[3]) for mcid, mark in marks[-1].items() if mcid is not None and mark.box
+             and mark.text.strip()}
+    if last > 1 and len(lines) <= STRAY_LINES:
+        earlier = [b for b in blocks if b.heading and b.page and b.page < last]
+        if earlier:
+            return earlier[-1].text  # the section before the stray lines goes over with them
+    return None
+
+
+def _page_break_before(letter: bytes, heading: str) -> bytes:
+    """The letter with a page break before the (last) heading paragraph whose text is `heading`."""
+    from lxml import etree
+
+    from .ooxml import q, read_part, replace_parts, xml_bytes
+    from .proofread import normalise
+    from .revisions import text_of
+    document = etree.fromstring(read_part(letter, "word/document.xml"))
+    found = [p for p in document.iter(q("w", "p")) if normalise(text_of(p)) == normalise(heading)]
+    if not found:
+        return letter
+    paragraph = found[-1]
+    ppr = paragraph.find(q("w", "pPr"))
+    if ppr is None:
+        ppr = etree.Element(q("w", "pPr"))
+        paragraph.insert(0, ppr)
+    if ppr.find(q("w", "pageBreakBefore")) is None:
+        brk = etree.Element(q("w", "pageBreakBefore"))
+        after = [c for c in ppr if etree.QName(c).localname in ("pStyle", "keepNext", "keepLines")]
+        ppr.insert(ppr.index(after[-1]) + 1 if after else 0, brk)  # CT_PPr's order
+    return replace_parts(letter, {"word/document.xml": xml_bytes(document)})
 
 
 def _letter_title(plan) -> str:

@@ -132,6 +132,25 @@ def test_the_same_sources_give_the_same_round_byte_for_byte(round_2024, tmp_path
     assert digests(project) == digests(round_2024)
 
 
+def body_lines(pdf: Path) -> list[list[str]]:
+    """The lines of text on each page of a cover letter, without its running header and footer."""
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")[:-1]
+    return [[line.strip() for line in page.splitlines() if line.strip() and not re.search(r"Sida \d+ av \d+", line)
+             and not (line.strip().startswith("Remiss:") and "Svar senast" in line)] for page in pages]
+
+
+@needs_libreoffice
+def test_the_cover_letter_ends_with_more_than_a_stray_line_on_its_last_page(round_2024):
+    pages = body_lines(folder(round_2024) / "missiv-2024-utkast-2.pdf")
+    assert len(pages) == 1 or len(pages[-1]) > 3, pages[-1]
+    assert "E-post: helene.olofsson2@huddinge.se, telefon 08-535 300 00" in pages[-1]
+    # the copies: the draft sent beside them ends on a page with more than a stray line too
+    plan = subprocess.run(["pdftotext", str(folder(round_2024) / "verksamhetsplan-2024-utkast-2.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout.split("\f")[:-1]
+    assert len([line for line in plan[-1].splitlines() if line.strip()]) > 3
+
+
 # --- what is refused -----------------------------------------------------------------------------
 
 def test_a_round_needs_a_round_file_and_a_draft(project):
@@ -353,3 +372,106 @@ def test_file_names_addresses_and_links_keep_their_hyphens():
     assert unbreakable("skriv till a-2@b.se eller se www.x.se/plan-2024") == \
         "skriv till a-2@b.se eller se www.x.se/plan-2024"
     assert unbreakable("80 000-125 000 kr") == "80\u00a0000\u2011125\u00a0000\u00a0kr"
+
+
+# --- draft after draft ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def second_round(tmp_path_factory):
+    """A project in git: draft 1 sent by round, the sources edited into draft 2, then draft 2 sent.
+
+    Returns (project, draft 1's round, the round refused with draft 1's round file, draft 2's round)."""
+    from pipeline.pdf import libreoffice_status
+    if libreoffice_status():
+        pytest.skip(libreoffice_status())
+    from test_versions import draft_two, edit_yaml
+    project = copy_project(tmp_path_factory.mktemp("utkast-efter-utkast") / "projekt")
+    make_round(project, version=1, text=ROUND_FILE.replace("utkast: 2", "utkast: 1"))
+    git = ["git", "-C", str(project), "-c", "user.name=Kansliet", "-c", "user.email=kansliet@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "sources", "templates"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "Utkast 1"], check=True)
+    first = run_cli("round", "2024", "--per", SENT, root=project)
+    assert first.returncode == 0, first.stderr
+    # the secretariat edits the plan, sets version: 2 and runs the round again with remiss.yaml as it was
+    draft_two(project)
+    edit_yaml(project / "sources/2024/kommunikationsplan.yaml", lambda d: next(
+        r for r in d["aktiviteter"] if r["nr"] == 2).update(aktivitet="Ledningsgruppen träffar Trafikverket och "
+                                                                       "Regionen för att föra fram Södertörns "
+                                                                       "prioriteringar."))
+    stale = run_cli("round", "2024", "--per", "2024-01-22", root=project)
+    remiss = project / "sources" / "2024" / "remiss.yaml"
+    remiss.write_text(remiss.read_text(encoding="utf-8").replace("utkast: 1", "utkast: 2")
+                      .replace("skickas: 2024-01-17", "skickas: 2024-01-22")
+                      .replace("svar_senast: 2024-02-09", "svar_senast: 2024-02-16"), encoding="utf-8")
+    second = run_cli("round", "2024", "--per", "2024-01-22", root=project)
+    assert second.returncode == 0, second.stderr
+    return project, first, stale, second
+
+
+def _paragraphs(path: Path) -> list[tuple[str, str]]:
+    return [(p.style.name, p.text) for p in docx.Document(str(path)).paragraphs]
+
+
+@needs_libreoffice
+def test_draft_two_is_refused_with_the_round_file_of_draft_one(second_round):
+    project, first, stale, _ = second_round
+    assert "Satte git-taggen remiss-2024-utkast-1 på källfilerna som skickades." in first.stdout
+    assert stale.returncode == 1 and "Traceback" not in stale.stderr
+    assert ("sources/2024/remiss.yaml:2: utkast: filen gäller utkast 1 (skickas 2024-01-17, svar senast 2024-02-09), "
+            "men planen är nu utkast 2 (version i plan.yaml). Skriv utkast: 2 och datumen för det nya utskicket: "
+            "skickas (tidigast utkastets datum, 2024-01-20) och svar_senast (en vardag efter skickas).") \
+        in stale.stderr.splitlines(), stale.stderr
+
+
+@needs_libreoffice
+def test_the_cover_letter_of_draft_two_says_what_changed_since_draft_one(second_round):
+    project, first, _, second = second_round
+    letter = project / "build/2024/remiss-utkast-2/missiv-2024-utkast-2.docx"
+    paragraphs = _paragraphs(letter)
+    assert ("Heading 2", "Ändringar sedan utkast 1") in paragraphs
+    listed = [text.replace("\u00a0", " ") for style, text in paragraphs if style == "List Bullet"]
+    # the same content list `changes` writes, found without naming draft 1
+    expected = run_cli("changes", "2024", "--from", "remiss-2024-utkast-1", root=project)
+    assert expected.returncode == 0, expected.stderr
+    assert listed == [line[2:] for line in expected.stdout.replace("\u00a0", " ").splitlines()
+                      if line.startswith("- ")]
+    for words in ["kostnader: Möten ca 100 000 kr → ca 120 000 kr", "Samarbetskommittén: mötet 2 maj flyttat till 16 maj",
+                  "meningen ”Planen följs upp två gånger per år.” tillagd",
+                  "rad 2: aktiviteten ”Ledningsgruppen genomför möten med externa",
+                  "uppdraget borttaget: ”Delta i StorSthlms expertgrupp kopplat till infrastrukturfrågor”"]:
+        assert any(words in line for line in listed), (words, listed)
+    assert not any(line.startswith(("ny rad 2", "rad 2 borttagen")) for line in listed)  # one row, reworded
+    headings = [text for style, text in paragraphs if style == "Heading 3"]
+    assert headings == ["Texterna", "Kansliets uppdrag", "Kalendarium", "Budget", "Bilaga 1 (kommunikationsplanen)"]
+    pdf = " ".join(pdf_text(letter.with_suffix(".pdf")).split()).replace("-", "")
+    for line in listed:
+        assert " ".join(line.split()).replace("-", "") in pdf, line
+    # the first draft's letter has no such list, and neither letter ends with a stray line
+    assert not any("Ändringar sedan" in text for _, text in _paragraphs(
+        project / "build/2024/remiss-utkast-1/missiv-2024-utkast-1.docx"))
+    titles = {text for style, text in paragraphs if style.startswith("Heading")}
+    for number in (1, 2):
+        pages = body_lines(project / f"build/2024/remiss-utkast-{number}/missiv-2024-utkast-{number}.pdf")
+        assert len(pages) == 1 or len(pages[-1]) > 3, (number, pages[-1])
+        assert not [page[-1] for page in pages[:-1] if page[-1] in titles]  # no heading ends a page
+    assert f"Missivet säger vad som har ändrats sedan utkast 1 ({len(listed)} ändringar; jämfört med " \
+           f"build/2024/remiss-utkast-1-källor)." in second.stdout
+    assert "Ingen git-tagg sattes: källfilerna har ändringar som inte är incheckade" in second.stdout
+
+
+@needs_libreoffice
+def test_the_draft_sent_before_is_found_by_its_git_tag_when_its_folder_is_gone(second_round, tmp_path):
+    from pipeline.load import read_plan
+    from pipeline.round import changes_since, earlier_round
+    project, *_ = second_round
+    folder_changes = changes_since(project, read_plan(project, 2024), earlier_round(project, 2024, 2))
+    kept = project / "build/2024/remiss-utkast-1-källor"
+    shutil.move(kept, tmp_path / "källor")
+    try:
+        before = earlier_round(project, 2024, 2)
+        assert before.label == "git-taggen remiss-2024-utkast-1"
+        assert changes_since(project, read_plan(project, 2024), before) == folder_changes
+        assert earlier_round(project, 2024, 1) is None  # the first draft has none before it
+    finally:
+        shutil.move(tmp_path / "källor", kept)
