@@ -79,6 +79,25 @@ class ReadFile:
 
 
 @dataclass
+class Refused:
+    """A file that could not be read: why, and whose answer its name says it is."""
+
+    name: str
+    reason: str
+    municipalities: list[str] = field(default_factory=list)
+
+    def ask(self, municipality: str) -> str:
+        """What to ask the municipality for, after this reason."""
+        if "krypterad" in self.reason and "äldre" not in self.reason:
+            return f"Be {municipality} om en kopia utan lösenord, sparad som Word-dokument (.docx)."
+        if ".doc)" in self.reason or ".odt" in self.reason:
+            return f"Be {municipality} spara filen som Word-dokument (.docx) och skicka den igen."
+        if "för stor" in self.reason:
+            return f"Be {municipality} skicka filen igen utan stora bilder eller bifogade filer."
+        return f"Be {municipality} skicka filen igen, sparad som Word-dokument (.docx)."
+
+
+@dataclass
 class Round:
     """The draft round the answers belong to, as far as it is known."""
 
@@ -100,7 +119,7 @@ class Round:
 @dataclass
 class Compilation:
     files: list[ReadFile] = field(default_factory=list)
-    refused: list[tuple[str, str]] = field(default_factory=list)      # (file, reason)
+    refused: list[Refused] = field(default_factory=list)
     municipalities: list[str] = field(default_factory=list)
     round: Round = field(default_factory=Round)
 
@@ -241,7 +260,8 @@ def compile_responses(paths: list[Path], municipalities: list[str]) -> Compilati
         try:
             read = read_file(path, municipalities)
         except UnsafeDocument as exc:
-            result.refused.append((path.name, str(exc)))
+            # credited to the municipality its name names: it did answer, even if the file is damaged
+            result.refused.append(Refused(path.name, str(exc), municipalities_named(municipalities, path.stem)))
             continue
         if not read.municipalities:
             read.notes.append("nämner ingen av medlemskommunerna i filnamnet eller dokumentegenskaperna")
@@ -273,15 +293,24 @@ def place_in_round(result: Compilation, round_: Round) -> None:
 
 
 def overview(result: Compilation) -> list[list[str]]:
-    """One row per member municipality (files, comments, changes) and one for files naming none."""
+    """One row per member municipality and one for files naming none.
+
+    Each municipality is in one of four states: answered (its files, comments and changes),
+    answered but a file could not be read (which, why, and what to ask for), not yet answered,
+    no answer in time."""
     rows = []
     for name in result.municipalities:
         files = [f for f in result.files if name in f.municipalities and not any("dubblett" in n for n in f.notes)]
-        if files:
-            rows.append([name, ", ".join(f.name for f in files), str(sum(f.comments for f in files)),
-                         str(sum(f.changes for f in files)), "svar"])
+        unreadable = [f for f in result.refused if name in f.municipalities]
+        status = "svar" if files else result.round.silence()
+        if unreadable:
+            told = " ".join(f"{f.name} kunde inte läsas: {f.reason}" for f in unreadable)
+            status = f"{'svar, men ' if not files else 'svar; '}{told} {unreadable[0].ask(name)}"
+        if files or unreadable:
+            rows.append([name, ", ".join([f.name for f in files] + [f.name for f in unreadable]),
+                         str(sum(f.comments for f in files)), str(sum(f.changes for f in files)), status])
         else:
-            rows.append([name, "", "0", "0", result.round.silence()])
+            rows.append([name, "", "0", "0", status])
     unknown = [f for f in result.files if not f.municipalities]
     if unknown:
         rows.append([UNKNOWN, ", ".join(f.name for f in unknown), str(sum(f.comments for f in unknown)),
@@ -321,7 +350,8 @@ def write_compilation(result: Compilation, out: Path, reference: Path) -> tuple[
             for f in result.files], [6.5, 3.5, 2.6, 2.6, 10.5])
     if result.refused:
         document.add_heading("Filer som inte kunde läsas", level=2)
-        _table(document, ["Fil", "Orsak"], [[f, r] for f, r in result.refused], [8, 17.7])
+        _table(document, ["Fil", "Kommun", "Orsak"],
+               [[f.name, ", ".join(f.municipalities) or UNKNOWN, f.reason] for f in result.refused], [7, 3.5, 15.2])
     chapters: dict[str, list[Remark]] = {}
     for remark in remarks:
         chapters.setdefault(remark.place.chapter, []).append(remark)
@@ -344,8 +374,9 @@ def write_compilation(result: Compilation, out: Path, reference: Path) -> tuple[
     for r in remarks:
         writer.writerow([safe_cell(v) for v in (r.municipality, r.place.label(), r.kind, r.text, r.content, r.author,
                                                 r.date, "löst" if r.resolved else "", r.thread, r.file)])
-    for f, reason in result.refused:
-        writer.writerow([safe_cell(v) for v in ("", "", "kunde inte läsas", "", reason, "", "", "", "", f)])
+    for f in result.refused:
+        writer.writerow([safe_cell(v) for v in (", ".join(f.municipalities), "", "kunde inte läsas", "", f.reason, "",
+                                                "", "", "", f.name)])
     for row in overview(result):
         if row[4].startswith("inget svar"):
             writer.writerow([row[0], "", row[4], "", "", "", "", "", "", ""])
@@ -406,7 +437,7 @@ def run_comments(root: Path, files: list[Path], out: Path, year: str | None = No
     round_year = int(year) if year is not None else (max(set(years), key=years.count) if years else None)
     round_, warnings = round_of(root, round_year, day)
     place_in_round(result, round_)
-    lines = warnings + [f"{f}: kunde inte läsas: {reason}" for f, reason in result.refused]
+    lines = warnings + [f"{f.name}: kunde inte läsas: {f.reason}" for f in result.refused]
     lines += [f"{f.name}: {note}" for f in result.files for note in f.notes]
     if not result.files:
         raise PipelineError("\n".join(lines + ["Ingen fil kunde läsas; ingen sammanställning skrevs."]))
@@ -425,6 +456,11 @@ def run_comments(root: Path, files: list[Path], out: Path, year: str | None = No
             when = f" (svarstiden gick ut {long_date(result.round.answer_by)})" if passed else \
                 f" ännu (svar senast {long_date(result.round.answer_by)})"
         written.append(f"Inget svar{when} från: {', '.join(silent)}.")
+    damaged = [(name, ", ".join(f.name for f in result.refused if name in f.municipalities))
+               for name in result.municipalities if any(name in f.municipalities for f in result.refused)]
+    if damaged:
+        written.append("Svar som inte kunde läsas från: " + ", ".join(f"{name} ({files})" for name, files in damaged)
+                       + f"; be om {'filen' if len(damaged) == 1 else 'filerna'} igen.")
     return lines, written, EXIT_SOME_UNREADABLE if result.refused else 0
 
 

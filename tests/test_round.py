@@ -346,6 +346,35 @@ def test_before_the_answer_date_the_silent_are_not_yet_late(round_2024, answers,
     assert result.returncode == 1 and "--per: '1 februari' är inget datum" in result.stderr
 
 
+@needs_libreoffice
+def test_every_municipality_is_accounted_for_and_an_unreadable_answer_is_not_silence(round_2024, answers, tmp_path):
+    damaged = tmp_path / "Salem-svar.docx"
+    damaged.write_bytes(answers["renamed"].read_bytes()[:4000])  # cut off on the way: no Word file any more
+    out = tmp_path / "sammanstallning.docx"
+    result = run_cli("comments", str(answers["renamed"]), str(answers["misnamed"]), str(damaged), "--out", str(out),
+                     "--per", "2024-02-12", root=round_2024)
+    assert result.returncode == 2, result.stderr  # written; one file could not be read
+    document = docx.Document(str(out))
+    overview = {row.cells[0].text: [c.text for c in row.cells[1:]] for row in document.tables[0].rows[1:]}
+    assert set(overview) == set(MUNICIPALITIES)
+    assert overview["Botkyrka"] == ["svar.docx", "1", "0", "svar"]
+    assert overview["Salem"][0] == "Salem-svar.docx"
+    assert overview["Salem"][-1] == ("svar, men Salem-svar.docx kunde inte läsas: filen är inte en Word-fil (.docx) "
+                                     "eller är trasig. Be Salem skicka filen igen, sparad som Word-dokument (.docx).")
+    for silent in ("Huddinge", "Nykvarn", "Nynäshamn", "Södertälje", "Tyresö"):
+        assert overview[silent][-1] == "inget svar (svarstiden gick ut 9 februari 2024)", silent
+    refused = document.tables[2]
+    assert [c.text for c in refused.rows[0].cells] == ["Fil", "Kommun", "Orsak"]
+    assert [c.text for c in refused.rows[1].cells][:2] == ["Salem-svar.docx", "Salem"]
+    assert ("Inget svar (svarstiden gick ut 9 februari 2024) från: Huddinge, Nykvarn, Nynäshamn, Södertälje, "
+            "Tyresö.") in result.stdout
+    assert "Svar som inte kunde läsas från: Salem (Salem-svar.docx); be om filen igen." in result.stdout
+    with out.with_suffix(".csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    assert [(r["Kommun"], r["Typ"]) for r in rows if r["Fil"] == "Salem-svar.docx"] == [("Salem", "kunde inte läsas")]
+    assert not [r for r in rows if r["Kommun"] == "Salem" and r["Typ"].startswith("inget svar")]
+
+
 def test_new_year_keeps_the_round_file_with_its_dates_to_fill_in(project):
     (project / "sources" / "2024" / "remiss.yaml").write_text(ROUND_FILE, encoding="utf-8")
     result = run_cli("new-year", "2025", root=project)
