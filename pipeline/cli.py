@@ -110,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     arch.add_argument("year", metavar="ÅR")
     arch.add_argument("--uppföljning", dest="follow_up", default=None, metavar="TILLFÄLLE",
                       help="arkivera uppföljningen i stället, t.ex. helar (sources/ÅR/uppfoljning-helar.yaml)")
+    arch.add_argument("--trots-ändringar", dest="anyway", action="store_true",
+                      help="arkivera ändå när källfiler, mallar eller programmet har ändringar som inte är "
+                           "incheckade i git (metadata.json säger det)")
     arch.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
     commands.add_parser("verify-archive", help="kontrollera att inget arkiverat dokument har ändrats")
 
@@ -172,8 +175,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(line)
         elif args.command == "archive":
             from .archive import archive, archive_follow_up
-            lines = archive_follow_up(root, args.year, args.follow_up, soffice_url=args.soffice_url) \
-                if args.follow_up else archive(root, args.year, soffice_url=args.soffice_url)
+            lines = archive_follow_up(root, args.year, args.follow_up, soffice_url=args.soffice_url,
+                                      anyway=args.anyway) \
+                if args.follow_up else archive(root, args.year, soffice_url=args.soffice_url, anyway=args.anyway)
             for line in lines:
                 print(line)
         elif args.command == "verify-archive":
