@@ -111,6 +111,9 @@ def test_compare_shows_each_change_once_where_it_is(drafts, tmp_path):
         ("6. Budget, Kostnader, tabellrad 2 (Möten):", "”ca 100 000 kr” → ”ca 120 000 kr”"),
         ("tabellrad 6:", "”Mindre kostnad för powerpoint bilder” → ”Ingen extra kostnad”"),
         ("tabellrad 10:", "rad infogad: 10 | Nyhetsbrev till kommunernas förtroendevalda | Maj och november | -"),
+        # the header of every page: the draft's marking
+        ("Sidhuvud:", "”Verksamhetsplan och budget 2024 UTKAST 1 – 16 januari 2024” → ”Verksamhetsplan och budget "
+                      "2024 UTKAST 2 – 20 januari 2024”"),
     ]
     lines = report.splitlines()
     under: list[tuple[str, str]] = []  # (place, change)
@@ -122,8 +125,10 @@ def test_compare_shows_each_change_once_where_it_is(drafts, tmp_path):
             current = line.strip()
     for place, change in expected:
         assert any(p.endswith(place) and change in c for p, c in under), (place, change, report)
-    # the title page: version and date, three paragraphs; nothing else is counted
-    assert "med 12 ändringar (spårade ändringar av Södertörns kansli, daterade 2024-01-20)" in lines[0], lines[0]
+    # the title page: version and date, three paragraphs; the header; nothing else is counted
+    assert "med 13 ändringar (spårade ändringar av Södertörns kansli, daterade 2024-01-20)" in lines[0], lines[0]
+    assert lines[-2:] == ["  Sidhuvud:", "    ”Verksamhetsplan och budget 2024 UTKAST 1 – 16 januari 2024” → "
+                          "”Verksamhetsplan och budget 2024 UTKAST 2 – 20 januari 2024”"], lines
     # accepting every change gives draft 2, rejecting every change gives draft 1
     assert words(out, "new") == words(new, "new")
     assert words(out, "old") == words(new.parent / "utkast-1.docx", "new")
