@@ -136,6 +136,38 @@ def round_2024(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def second_round(tmp_path_factory):
+    """A project in git: draft 1 sent by round, the sources edited into draft 2, then draft 2 sent.
+
+    Returns (project, draft 1's round, the round refused with draft 1's round file, draft 2's round)."""
+    if libreoffice_status() is not None:
+        pytest.skip(f"LibreOffice saknas: {libreoffice_status()}")
+    from test_versions import draft_two, edit_yaml
+    project = copy_project(tmp_path_factory.mktemp("utkast-efter-utkast") / "projekt")
+    make_round(project, version=1, text=ROUND_FILE.replace("utkast: 2", "utkast: 1"))
+    git = ["git", "-C", str(project), "-c", "user.name=Kansliet", "-c", "user.email=kansliet@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "sources", "templates"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "Utkast 1"], check=True)
+    first = run_cli("round", "2024", "--per", SENT, root=project)
+    assert first.returncode == 0, first.stderr
+    # the secretariat edits the plan, sets version: 2 and runs the round again with remiss.yaml as it was
+    draft_two(project)
+    edit_yaml(project / "sources/2024/kommunikationsplan.yaml", lambda d: next(
+        r for r in d["aktiviteter"] if r["nr"] == 2).update(aktivitet="Ledningsgruppen träffar Trafikverket och "
+                                                                       "Regionen för att föra fram Södertörns "
+                                                                       "prioriteringar."))
+    stale = run_cli("round", "2024", "--per", "2024-01-22", root=project)
+    remiss = project / "sources" / "2024" / "remiss.yaml"
+    remiss.write_text(remiss.read_text(encoding="utf-8").replace("utkast: 1", "utkast: 2")
+                      .replace("skickas: 2024-01-17", "skickas: 2024-01-22")
+                      .replace("svar_senast: 2024-02-09", "svar_senast: 2024-02-16"), encoding="utf-8")
+    second = run_cli("round", "2024", "--per", "2024-01-22", root=project)
+    assert second.returncode == 0, second.stderr
+    return project, first, stale, second
+
+
+@pytest.fixture(scope="session")
 def follow_up_2024(tmp_path_factory) -> tuple[Path, Path, Path]:
     """Build the 2024 full-year follow-up (the example in sources/2024) once for the session."""
     if libreoffice_status() is not None:
