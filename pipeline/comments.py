@@ -6,8 +6,11 @@ whether it is resolved, and every tracked change (what was inserted and what was
 each with its place in the plan: the chapter or appendix, the nearest heading, and the table row
 when it sits in a table ("Bilaga 1 ..., tabellrad 6"). The municipality comes from the file name
 or the document's properties. The compilation (DOCX and CSV) opens with an overview of the member
-municipalities (who answered, with how many comments and changes, and who did not) and lists
-every file that could not be read, with its reason, instead of stopping at it.
+municipalities (who answered, with how many comments and changes; whose file could not be read,
+why and what to ask for; who has not answered yet or did not in time) and lists every file that
+could not be read, with its reason and the municipality its name names, instead of stopping at it.
+Its tables (one per chapter, the chapter as heading) keep each row on one page and make every
+column as wide as its longest word, measured in the font LibreOffice will use.
 """
 
 from __future__ import annotations
