@@ -27,6 +27,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import PipelineError
@@ -40,18 +41,76 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def source_revision(root: Path) -> str:
-    """Return the git commit of the sources, marked when the work tree has changes."""
-    try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                              text=True, timeout=30)
-        if head.returncode != 0:
-            return "okänd (inte en git-utcheckning)"
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "sources", "templates"],
-                               capture_output=True, text=True, timeout=30).stdout.strip()
-        return head.stdout.strip() + (" (med ändringar som inte är incheckade)" if dirty else "")
-    except (OSError, subprocess.TimeoutExpired):
-        return "okänd (git saknas)"
+NOT_IN_GIT = "okänd (inte en git-utcheckning): källfilerna kan inte spåras till en version"
+
+
+@dataclass
+class Trace:
+    """Which version of its sources an archived document can be traced to (metadata.json)."""
+
+    revision: str                                        # the commit, or why there is none
+    uncommitted: list[str] = field(default_factory=list)  # archived anyway with these changes
+
+    def metadata(self) -> dict:
+        return {"källversion": self.revision, **({"ej_incheckade": self.uncommitted} if self.uncommitted else {})}
+
+
+def trace_sources(root: Path, files: list[str], what: str, anyway: bool) -> tuple[Trace, list[str]]:
+    """Return the git version `files` (paths from `root`) are committed in, and lines to tell the user.
+
+    Raise when some have changes not committed to git, naming each, unless `anyway`; then the
+    trace says so. Outside git the document cannot be traced: said, and archived all the same.
+    """
+    def git(*args: str) -> subprocess.CompletedProcess | None:
+        try:
+            return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+    head, top = git("rev-parse", "HEAD"), git("rev-parse", "--show-toplevel")
+    if head is None or head.returncode != 0 or top is None or top.returncode != 0:
+        return Trace(NOT_IN_GIT), ["Inte en git-utcheckning: det arkiverade dokumentet kan inte spåras till en "
+                                   "version av källfilerna (metadata.json säger det). Arkiverar ändå."]
+    status = git("status", "--porcelain", "-z", "--untracked-files=all", "--", *files)
+    toplevel = Path(top.stdout.strip()).resolve()
+    changed: dict[str, str] = {}
+    for entry in (status.stdout if status is not None else "").split("\0"):
+        code, path = entry[:2], entry[3:]
+        if len(entry) < 4 or "D" in code or not code.strip():
+            continue
+        shown = (toplevel / path).resolve().relative_to(root.resolve()).as_posix() \
+            if (toplevel / path).resolve().is_relative_to(root.resolve()) else path
+        changed[shown] = "ny, inte incheckad" if code == "??" else "ändrad"
+    revision = head.stdout.strip()
+    if not changed:
+        return Trace(revision), []
+    if not anyway:
+        raise PipelineError("\n".join([
+            f"{what} arkiveras inte: filer som den byggs av har ändringar som inte är incheckade i git, så det "
+            f"arkiverade dokumentet kunde inte spåras till en version av dem:",
+            *(f"  {path}: {how}" for path, how in sorted(changed.items())),
+            "Checka in ändringarna (git add, git commit) och arkivera igen, eller arkivera ändå med "
+            "--trots-ändringar (metadata.json säger då att källfilerna inte var incheckade)."]))
+    files_shown = sorted(changed)
+    return Trace(f"{revision} (arkiverad trots ändringar som inte är incheckade)", files_shown), [
+        f"Arkiverar trots ändringar som inte är incheckade: {', '.join(files_shown)} (metadata.json säger det)."]
+
+
+def plan_files(root: Path, sources, follow_up: str | None = None) -> list[str]:
+    """The files (paths from `root`) a plan, or its follow-up `follow_up`, is built from: its sources,
+    the templates it uses, and the program when it lies in the project's folder."""
+    import pipeline
+    keep = {"remiss", *(f"uppfoljning-{o}" for o in sources.follow_ups if o != follow_up)}
+    files = [f.display for name, f in sources.files.items() if name not in keep] + list(sources.text_paths.values())
+    kind = "uppfoljning" if follow_up else "verksamhetsplan"
+    files += [p.relative_to(root).as_posix() for p in sorted((root / "templates").glob("*"))
+              if p.is_file() and p.suffix != ".md" and not p.name.startswith("missiv")
+              and (p.name.startswith((kind, "webbsida")) or p.name == "verksamhetsplan.css")]
+    program = Path(pipeline.__file__).resolve().parent
+    if program.is_relative_to(root.resolve()):
+        files.append(program.relative_to(root.resolve()).as_posix())
+        if (program.parent / "pyproject.toml").is_file() and program.parent.is_relative_to(root.resolve()):
+            files.append((program.parent / "pyproject.toml").relative_to(root.resolve()).as_posix())
+    return sorted(set(files))
 
 
 def source_files(root: Path, year: int | str) -> dict[str, str]:
@@ -65,15 +124,19 @@ def source_files(root: Path, year: int | str) -> dict[str, str]:
 
 # --- archiving ----------------------------------------------------------------------------------
 
-def archive(root: Path, year: int | str, soffice_url: str | None = None) -> list[str]:
-    """Build and archive the decided plan of `year`; return Swedish report lines."""
+def archive(root: Path, year: int | str, soffice_url: str | None = None, anyway: bool = False) -> list[str]:
+    """Build and archive the decided plan of `year`; return Swedish report lines.
+
+    Refused when a file the plan is made from has changes not committed to git, unless `anyway`."""
     from .build import build_outputs, check
-    sources = check(root, year, follow_ups=False)
+    sources = check(root, year, follow_ups=False, round_file=False)
     plan = sources.plan
     if plan.status != "beslutad":
         raise PipelineError(f"Planen för {year} är ett utkast (version {plan.version}); bara en beslutad plan "
                             f"arkiveras. Sätt 'status: beslutad' och 'beslutsdatum' i sources/{year}/plan.yaml.")
     folder = root / "archive" / str(year)
+    trace, told = (Trace(""), []) if folder.exists() else \
+        trace_sources(root, plan_files(root, sources), f"Planen för {year}", anyway)
     if folder.exists():
         damage = verify_year(root, folder)
         if damage:
@@ -89,15 +152,17 @@ def archive(root: Path, year: int | str, soffice_url: str | None = None) -> list
     if folder.exists():
         return _already_archived(root, year, folder, digest)
     metadata = _metadata(root, year, {"titel": plan.title, "organ": plan.organisation, "år": plan.year,
-                                      "beslutsdatum": plan.decided_on.isoformat()}, name, digest, page_name, page)
+                                      "beslutsdatum": plan.decided_on.isoformat()}, name, digest, page_name, page,
+                         trace)
     _write_folder(folder, str(year), metadata, [(name, pdf), (page_name, page)])
-    return [f"Arkiverade {plan.title} i archive/{year}/{name} (och webbsidan {page_name})", f"SHA-256: {digest}"]
+    return [*told, f"Arkiverade {plan.title} i archive/{year}/{name} (och webbsidan {page_name})",
+            f"SHA-256: {digest}"]
 
 
 def _metadata(root: Path, year: int | str, about: dict, name: str, digest: str, page_name: str,
-              page: bytes) -> dict:
+              page: bytes, trace: Trace) -> dict:
     """metadata.json of an archive folder: what the document is (`about`), its files and sources."""
-    return {**about, "fil": name, "sha256": digest, "källversion": source_revision(root),
+    return {**about, "fil": name, "sha256": digest, **trace.metadata(),
             "källfiler": source_files(root, year), "format": "PDF/A-2b, PDF/UA-1, språk sv-SE",
             "webbsida": {"fil": page_name, "sha256": sha256(page), "format": "HTML, en fil, språk sv"}}
 
@@ -122,12 +187,13 @@ def _write_folder(folder: Path, year: str, metadata: dict, documents: list[tuple
 FOLLOW_UP_FOLDER = re.compile(r"(\d{4})-uppfoljning-([a-zåäö]+)")
 
 
-def archive_follow_up(root: Path, year: int | str, occasion: str, soffice_url: str | None = None) -> list[str]:
+def archive_follow_up(root: Path, year: int | str, occasion: str, soffice_url: str | None = None,
+                      anyway: bool = False) -> list[str]:
     """Archive the follow-up `occasion` of the decided plan of `year` in archive/ÅR-uppfoljning-TILLFÄLLE/."""
     from .build import check
     from .followup import make_follow_up
     from .pdf import LibreOffice
-    sources = check(root, year)
+    sources = check(root, year, round_file=False)
     plan = sources.plan
     if plan.status != "beslutad":
         raise PipelineError(f"Planen för {year} är ett utkast; bara uppföljningen av en beslutad plan arkiveras.")
@@ -135,6 +201,8 @@ def archive_follow_up(root: Path, year: int | str, occasion: str, soffice_url: s
     if follow_up is None:
         raise PipelineError(f"sources/{year}/uppfoljning-{occasion}.yaml finns inte; inget att arkivera.")
     folder = root / "archive" / f"{year}-uppfoljning-{occasion}"
+    trace, told = (Trace(""), []) if folder.exists() else \
+        trace_sources(root, plan_files(root, sources, occasion), f"Uppföljningen {occasion} av {year}", anyway)
     if folder.exists():
         damage = verify_year(root, folder)
         if damage:
@@ -153,9 +221,9 @@ def archive_follow_up(root: Path, year: int | str, occasion: str, soffice_url: s
     metadata = _metadata(root, year, {
         "titel": f"Uppföljning av {plan.title[:1].lower()}{plan.title[1:]}, {follow_up.occasion}",
         "organ": plan.organisation, "år": plan.year, "tillfälle": follow_up.occasion,
-        "datum": follow_up.date.isoformat()}, name, digest, page_name, page)
+        "datum": follow_up.date.isoformat()}, name, digest, page_name, page, trace)
     _write_folder(folder, str(year), metadata, [(name, pdf), (page_name, page)])
-    return [f"Arkiverade uppföljningen ({follow_up.occasion}) i archive/{folder.name}/{name} (och webbsidan "
+    return [*told, f"Arkiverade uppföljningen ({follow_up.occasion}) i archive/{folder.name}/{name} (och webbsidan "
             f"{page_name})", f"SHA-256: {digest}"]
 
 

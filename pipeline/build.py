@@ -24,15 +24,18 @@ from .writer import write_atomic
 WORKERS = 4  # Graphviz and pandoc processes run at once
 
 
-def check(root: Path, year: int | str, follow_ups: bool = True) -> PlanSources:
+def check(root: Path, year: int | str, follow_ups: bool = True, round_file: bool = True) -> PlanSources:
     """Return the validated sources of `year`; raise SourceErrors listing every problem of every file.
 
     Without `follow_ups`, the year's follow-up files are not held against it: the plan (its build, its
     round, its archive) does not depend on them, and a follow-up being written must not stop it.
+    Without `round_file`, neither is the round file (remiss.yaml): only `round` needs it.
     """
-    from .checks import follow_up_problems
+    from .checks import follow_up_problems, round_problems
     sources = read_plan(root, year)
     problems = sources.problems + plan_problems(sources)
+    if round_file:
+        problems += round_problems(sources)
     if follow_ups and sources.complete:
         problems += follow_up_problems(sources)
     elif follow_ups:
@@ -140,7 +143,7 @@ def build(root: Path, years: list[int | str], out_dir: Path | None = None, docx_
     out_dir = out_dir if len(years) == 1 else None
     try:
         digests = digests or {str(year): inputs_digest(root, year) for year in years}
-        checked = check_all(root, years, follow_ups=False)
+        checked = check_all(root, years, follow_ups=False, round_file=False)
         if docx_only:
             for sources in checked:
                 docx_path, _ = output_paths(root, sources.year, out_dir)
@@ -208,12 +211,13 @@ def _write(root: Path, sources: PlanSources, data: bytes, page: bytes, pdf: byte
     yield f"Skrev {display_path(page_path, root)}"
 
 
-def check_all(root: Path, years: list[int | str], follow_ups: bool = True) -> list[PlanSources]:
+def check_all(root: Path, years: list[int | str], follow_ups: bool = True,
+              round_file: bool = True) -> list[PlanSources]:
     """Return the checked sources of every year, or raise with the problems of all of them."""
     checked, problems = [], []
     for year in years:
         try:
-            checked.append(check(root, year, follow_ups))
+            checked.append(check(root, year, follow_ups, round_file))
         except SourceErrors as exc:
             problems += exc.problems
     if problems:

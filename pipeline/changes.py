@@ -7,9 +7,12 @@ secretariat puts in the cover letter of the next draft: activities added, remove
 moved, goals changed, budget lines with old and new amounts, meetings moved, Bilaga 1 rows added,
 removed or changed, and the sentences changed in the chapters' texts.
 
-Items are matched by their text: the same text is the same item (moved if its goal changed);
-texts that are alike (difflib ratio ≥ SIMILAR) are one item reworded; the rest are added or
-removed.
+Items are followed by their identity: an activity or a Bilaga 1 row with the same `id`
+(identities.py) is the same item however much it was reworded or moved, and only an id that is
+gone is a removal; a goal is the same goal when it keeps its name or the ids of its activities.
+Items without an id are matched by their text: the same text is the same item (moved if its goal
+changed); texts that are alike (difflib ratio ≥ SIMILAR) are one item reworded; the rest are
+added or removed.
 """
 
 from __future__ import annotations
@@ -241,25 +244,28 @@ class _Item:
     where: str          # the goal (or "") it sits under
     text: str
     details: tuple      # what else it carries: comment, appendix row, footnote mark
+    ident: str | None = None  # its identity (id), when it has one
 
 
 def _activity_items(where: str, activities: list[m.Activity]) -> list[_Item]:
-    return [_Item(where, a.activity, (tuple(a.comment), a.appendix_item, a.mark)) for a in activities]
+    return [_Item(where, a.activity, (tuple(a.comment), a.appendix_item, a.mark), a.id) for a in activities]
+
+
+def _moved(matched: list[tuple[int, int]]) -> set[int]:
+    """The old indices of matched items that changed place in the order (not merely shifted by others)."""
+    olds = [i for i, _ in sorted(matched, key=lambda p: p[1])]
+    keep = difflib.SequenceMatcher(a=sorted(olds), b=olds, autojunk=False)
+    staying = {olds[j] for block in keep.get_matching_blocks() for j in range(block.b, block.b + block.size)}
+    return {i for i in olds if i not in staying}
 
 
 def _match_items(old: list[_Item], new: list[_Item], noun: str, ordered: bool = False) -> list[str]:
-    """Added, removed, reworded and moved items; items are the same when their text is."""
+    """Added, removed, reworded and moved items; items are the same when their id is (see _pairs)."""
     lines = []
     matched = _pairs(old, new)
     left = sorted(set(range(len(old))) - {i for i, _ in matched})
     right = sorted(set(range(len(new))) - {j for _, j in matched})
-    order_moves = set()
-    if ordered:
-        by_new = sorted(matched, key=lambda p: p[1])
-        olds = [i for i, _ in by_new]
-        keep = difflib.SequenceMatcher(a=sorted(olds), b=olds, autojunk=False)
-        staying = {olds[j] for block in keep.get_matching_blocks() for j in range(block.b, block.b + block.size)}
-        order_moves = {i for i in olds if i not in staying}
+    order_moves = _moved(matched) if ordered else set()
     for i, j in sorted(matched, key=lambda p: p[1]):
         a, b = old[i], new[j]
         where = f" ({b.where})" if b.where else ""
@@ -305,6 +311,11 @@ def _goal_label(goal: m.Goal) -> str:
     return goal.title
 
 
+def _activity_ids(goal: m.Goal) -> set[str]:
+    """The identities of the activities under a goal and the goals below it."""
+    return {a.id for a in goal.activities if a.id} | {i for child in goal.goals for i in _activity_ids(child)}
+
+
 def _goals(old: m.GoalsFile, new: m.GoalsFile) -> list[str]:
     lines = []
     if old.vision != new.vision:
@@ -319,12 +330,19 @@ def _goals(old: m.GoalsFile, new: m.GoalsFile) -> list[str]:
     renamed: dict[tuple, tuple] = {}
     gone = [k for k in old_names if k not in new_names]
     come = [k for k in new_names if k not in old_names]
+    # A goal renamed (or moved to another focus area) is the one of its level that keeps most of its
+    # activities' identities; without shared identities, the one whose name is alike.
     for key in list(come):
-        best = max(gone, key=lambda k: _ratio(k[2], key[2]) if k[1] == key[1] else -1, default=None)
-        if best is not None and best[1] == key[1] and _ratio(best[2], key[2]) >= SIMILAR:
+        shared = lambda k: len(_activity_ids(old_names[k]) & _activity_ids(new_names[key]))  # noqa: E731
+        same_level = [k for k in gone if k[1] == key[1]]
+        best = max(same_level, key=lambda k: (shared(k), _ratio(k[2], key[2])), default=None)
+        if best is not None and (shared(best) or (best[0] == key[0] and _ratio(best[2], key[2]) >= SIMILAR)):
             renamed[key] = best
             gone.remove(best)
             come.remove(key)
+    for key, was in renamed.items():
+        if was[0] != key[0]:
+            lines.append(f"{key[1]} {_quote(key[2])} flyttat från fokusområde {was[0]} till fokusområde {key[0]}")
     for key in come:
         lines.append(f"{key[1]} tillagt (fokusområde {key[0]}): {_quote(key[2])}")
     for key in gone:
@@ -471,12 +489,15 @@ def _comm_plan(old: m.CommPlanFile, new: m.CommPlanFile) -> list[str]:
                 lines += [f"avsnittet {_quote(b.heading, 60)}: {c}"
                           for c in _match_sequence(list(a.text), list(b.text), "stycket")]
     text = lambda item: " ".join(item.activity)  # noqa: E731
-    before = [_Item("", text(i), ()) for i in old.items]
-    after = [_Item("", text(i), ()) for i in new.items]
+    before = [_Item("", text(i), (), i.id) for i in old.items]
+    after = [_Item("", text(i), (), i.id) for i in new.items]
     matched = _pairs(before, after)
+    moved = _moved(matched)
     for i, j in matched:
         a, b = old.items[i], new.items[j]
         row = f"rad {b.number}" + (f" (förut {a.number})" if a.number != b.number else "")
+        if i in moved:
+            lines.append(f"raden {_quote(text(b), 60)} flyttad från rad {a.number} till rad {b.number}")
         if a.activity != b.activity:
             lines.append(f"{row}: aktiviteten {_quote(text(a))} → {_quote(text(b))}")
         for what, x, y in (("när", a.when, b.when), ("kostnad", a.cost, b.cost)):
@@ -500,16 +521,22 @@ def _comm_plan(old: m.CommPlanFile, new: m.CommPlanFile) -> list[str]:
 
 
 def _pairs(old: list[_Item], new: list[_Item]) -> list[tuple[int, int]]:
-    """Index pairs of the same item (same text, else alike), in the new order."""
-    left, right, matched = list(range(len(old))), list(range(len(new))), []
+    """Index pairs of the same item, in the new order: the same identity; else, when one of the two has
+    none, the same text, else a text alike. Two items with different identities are never one."""
+    by_id = {item.ident: j for j, item in enumerate(new) if item.ident}
+    matched = [(i, by_id[item.ident]) for i, item in enumerate(old) if item.ident in by_id]
+    left = [i for i in range(len(old)) if i not in {a for a, _ in matched}]
+    right = [j for j in range(len(new)) if j not in {b for _, b in matched}]
+    unknown = lambda i, j: not (old[i].ident and new[j].ident)  # noqa: E731
     for j in list(right):
         for i in left:
-            if old[i].text == new[j].text:
+            if unknown(i, j) and old[i].text == new[j].text:
                 matched.append((i, j))
                 left.remove(i)
                 right.remove(j)
                 break
-    for ratio, i, j in sorted(((_ratio(old[i].text, new[j].text), i, j) for i in left for j in right), reverse=True):
+    for ratio, i, j in sorted(((_ratio(old[i].text, new[j].text), i, j) for i in left for j in right
+                               if unknown(i, j)), reverse=True):
         if ratio >= SIMILAR and i in left and j in right:
             matched.append((i, j))
             left.remove(i)

@@ -44,8 +44,6 @@ def plan_problems(sources: PlanSources) -> list[Problem]:
                                           content["kansliet"].activities)
     if content.get("kommunikationsplan") is not None:
         problems += check_comm_plan(sources, content["kommunikationsplan"])
-    if sources.round is not None:
-        problems += check_round(sources, sources.round)
     problems += check_identities(sources)
     problems += check_figures(sources)
     problems += check_markdown_footnotes(sources)
@@ -200,29 +198,82 @@ def _walk_goals_of(goals: m.GoalsFile) -> Iterator[tuple[tuple, m.Goal]]:
         yield from _walk_goals(area.goals, ("fokusområden", a))
 
 
-def check_round(s: PlanSources, round_file: m.RoundFile) -> Iterator[Problem]:
-    """Yield recipients that are no member municipality and an answer date before the sending."""
+def round_problems(sources: PlanSources) -> list[Problem]:
+    """Every problem of the year's round file (remiss.yaml): reading it and its rules.
+
+    Kept apart from the plan's problems, like the follow-ups': `check` and `round` report them, but
+    the plan is built without the round (a decided plan may keep its last round file)."""
+    problems = list(sources.round_problems)
+    if "remiss" in sources.files:
+        problems += check_round(sources, sources.round)
+    return problems
+
+
+def check_round(s: PlanSources, round_file: m.RoundFile | None) -> Iterator[Problem]:
+    """Yield recipients that are no member municipality, a round file of another draft than the plan's,
+    and dates that do not fit the draft: sent before its date, answered before it is sent, on a weekend.
+
+    `round_file` is None when a field of the file is broken: the rules then run on the fields
+    that are valid on their own, so that one run reports every mistake of the file.
+    """
     import difflib
 
-    if s.municipalities is not None:
+    data = s.files["remiss"].data
+    if not isinstance(data, dict):
+        return  # reported by load.validate: the file is no set of keys
+    fields = dict(round_file) if round_file is not None else m.RoundFile.readable_fields(data)
+    recipients = data.get("mottagare")
+    if s.municipalities is not None and isinstance(recipients, dict):
         names = [x.name for x in s.municipalities.municipalities]
-        for name in round_file.recipients:
+        for name in map(str, recipients):
             if name not in names:
                 close = difflib.get_close_matches(name, names, n=1)
                 hint = f" Menade du '{close[0]}'?" if close else f" Medlemskommunerna: {', '.join(names)}."
                 yield s.problem("remiss", ("mottagare", name),
                                 f"'{name}' är ingen av medlemskommunerna i kommuner.yaml.{hint}")
-    draft_date = s.plan.date if s.plan is not None and s.plan.status == "utkast" else None
-    sent = round_file.sent_on or draft_date
-    if sent is not None and round_file.answer_by <= sent:
-        what = "skickas" if round_file.sent_on else "utkastets datum i plan.yaml"
+    draft = s.plan if s.plan is not None and s.plan.status == "utkast" else None  # a decided plan's round is over
+    sent_on, answer_by = fields.get("sent_on"), fields.get("answer_by")
+    if draft is not None and "utkast" not in data:
+        yield s.problem("remiss", ("utkast",), f"ange vilket utkast remissen skickar ut: skriv utkast: "
+                                               f"{draft.version} (versionen i plan.yaml) överst i filen.")
+    elif draft is not None and fields.get("draft") not in (None, draft.version):
+        # The file of the draft sent before: its dates are that draft's, so this is the one mistake to tell.
+        dates = ", ".join(f"{what} {day.isoformat()}" for what, day in (("skickas", sent_on),
+                                                                         ("svar senast", answer_by)) if day)
+        yield s.problem("remiss", ("utkast",),
+                        f"filen gäller utkast {fields['draft']}{f' ({dates})' if dates else ''}, men planen är nu "
+                        f"utkast {draft.version} (version i plan.yaml). Skriv utkast: {draft.version} och datumen "
+                        f"för det nya utskicket: skickas (tidigast utkastets datum, {draft.date.isoformat()}) och "
+                        f"svar_senast (en vardag efter skickas).")
+        return
+    if draft is not None and sent_on is not None and sent_on < draft.date:
+        yield s.problem("remiss", ("skickas",),
+                        f"utkastet skickas {sent_on.isoformat()}, före sitt eget datum {draft.date.isoformat()} "
+                        f"(datum i plan.yaml). Skriv skickas: {draft.date.isoformat()} eller senare, eller ta bort "
+                        f"raden (då gäller utkastets datum).")
+    if answer_by is None:
+        return
+    sent = sent_on or (draft.date if draft is not None else None)
+    if sent is not None and answer_by <= sent:
+        what = "skickas" if sent_on else "utkastets datum i plan.yaml"
         yield s.problem("remiss", ("svar_senast",),
-                        f"svarsdagen {round_file.answer_by.isoformat()} ska komma efter {what} "
-                        f"({sent.isoformat()}).")
-    if round_file.answer_by.weekday() >= 5:
-        day = m.WEEKDAYS[round_file.answer_by.weekday()]
+                        f"svarsdagen {answer_by.isoformat()} ska komma efter {what} ({sent.isoformat()}).")
+    if answer_by.weekday() >= 5:
+        day = m.WEEKDAYS[answer_by.weekday()]
         yield s.problem("remiss", ("svar_senast",),
-                        f"svarsdagen {round_file.answer_by.isoformat()} är en {day}; välj en vardag.")
+                        f"svarsdagen {answer_by.isoformat()} är en {day}; välj en vardag.")
+
+
+def check_round_sending(s: PlanSources, round_file: m.RoundFile, today: dt.date) -> Iterator[Problem]:
+    """Yield an answer date that has passed, or is `today`, on the day the draft is sent.
+
+    Not a mistake in the sources (`check` does not report it): the round file of a draft sent
+    last month is right, but a new round cannot be sent with it."""
+    if round_file.answer_by <= today:
+        when = "är i dag" if round_file.answer_by == today else "har redan passerat"
+        yield s.problem("remiss", ("svar_senast",),
+                        f"svarsdagen {round_file.answer_by.isoformat()} {when} (i dag är {today.isoformat()}); "
+                        f"skriv en ny svarsdag, en vardag efter skickas, innan utkastet skickas.")
 
 
 def check_budget(s: PlanSources, budget: m.BudgetFile) -> Iterator[Problem]:

@@ -69,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     rnd = commands.add_parser("round", help="skicka ut utkastet på remiss: ett exemplar per kommun, missiv och "
                               "mottagarlista (build/ÅR/remiss-utkast-N/)")
     rnd.add_argument("year", metavar="ÅR")
+    rnd.add_argument("--per", dest="on", default=None, metavar="ÅÅÅÅ-MM-DD",
+                     help="skicka som den dagen (standard: i dag); svarsdagen ska ligga efter den")
+    rnd.add_argument("--från", dest="earlier", default=None, metavar="VERSION",
+                     help="källfilerna för utkastet som skickades före detta (en mapp eller en version i git), "
+                          "om remissen inte hittar dem själv (build/ÅR/remiss-utkast-N-källor, git-taggen "
+                          "remiss-ÅR-utkast-N)")
     rnd.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
 
     comments = commands.add_parser("comments", help="sammanställ kommentarer och ändringar i återsända utkast "
@@ -104,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     arch.add_argument("year", metavar="ÅR")
     arch.add_argument("--uppföljning", dest="follow_up", default=None, metavar="TILLFÄLLE",
                       help="arkivera uppföljningen i stället, t.ex. helar (sources/ÅR/uppfoljning-helar.yaml)")
+    arch.add_argument("--trots-ändringar", dest="anyway", action="store_true",
+                      help="arkivera ändå när källfiler, mallar eller programmet har ändringar som inte är "
+                           "incheckade i git (metadata.json säger det)")
     arch.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
     commands.add_parser("verify-archive", help="kontrollera att inget arkiverat dokument har ändrats")
 
@@ -144,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             _build(root, args)
         elif args.command == "round":
             from .round import prepare_round
-            for line in prepare_round(root, args.year, soffice_url=args.soffice_url):
+            for line in prepare_round(root, args.year, soffice_url=args.soffice_url, on=args.on,
+                                      earlier=args.earlier):
                 print(line)
         elif args.command == "comments":
             from .comments import run_comments
@@ -165,8 +175,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(line)
         elif args.command == "archive":
             from .archive import archive, archive_follow_up
-            lines = archive_follow_up(root, args.year, args.follow_up, soffice_url=args.soffice_url) \
-                if args.follow_up else archive(root, args.year, soffice_url=args.soffice_url)
+            lines = archive_follow_up(root, args.year, args.follow_up, soffice_url=args.soffice_url,
+                                      anyway=args.anyway) \
+                if args.follow_up else archive(root, args.year, soffice_url=args.soffice_url, anyway=args.anyway)
             for line in lines:
                 print(line)
         elif args.command == "verify-archive":

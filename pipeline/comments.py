@@ -6,8 +6,11 @@ whether it is resolved, and every tracked change (what was inserted and what was
 each with its place in the plan: the chapter or appendix, the nearest heading, and the table row
 when it sits in a table ("Bilaga 1 ..., tabellrad 6"). The municipality comes from the file name
 or the document's properties. The compilation (DOCX and CSV) opens with an overview of the member
-municipalities (who answered, with how many comments and changes, and who did not) and lists
-every file that could not be read, with its reason, instead of stopping at it.
+municipalities (who answered, with how many comments and changes; whose file could not be read,
+why and what to ask for; who has not answered yet or did not in time) and lists every file that
+could not be read, with its reason and the municipality its name names, instead of stopping at it.
+Its tables (one per chapter, the chapter as heading) keep each row on one page and make every
+column as wide as its longest word, measured in the font LibreOffice will use.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+import subprocess
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +29,10 @@ import docx
 from docx.enum.section import WD_ORIENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm
+from docx.shared import Cm, Twips
 
 from .errors import PipelineError
+from .formatting import NON_BREAKING_HYPHEN, WORD_JOINER, unbreakable
 from .copy_identity import CopyIdentity, custom_properties, identity_of
 from .package import finish_docx
 from .safezip import SafeDocx, UnsafeDocument
@@ -79,6 +84,25 @@ class ReadFile:
 
 
 @dataclass
+class Refused:
+    """A file that could not be read: why, and whose answer its name says it is."""
+
+    name: str
+    reason: str
+    municipalities: list[str] = field(default_factory=list)
+
+    def ask(self, municipality: str) -> str:
+        """What to ask the municipality for, after this reason."""
+        if "krypterad" in self.reason and "äldre" not in self.reason:
+            return f"Be {municipality} om en kopia utan lösenord, sparad som Word-dokument (.docx)."
+        if ".doc)" in self.reason or ".odt" in self.reason:
+            return f"Be {municipality} spara filen som Word-dokument (.docx) och skicka den igen."
+        if "för stor" in self.reason:
+            return f"Be {municipality} skicka filen igen utan stora bilder eller bifogade filer."
+        return f"Be {municipality} skicka filen igen, sparad som Word-dokument (.docx)."
+
+
+@dataclass
 class Round:
     """The draft round the answers belong to, as far as it is known."""
 
@@ -100,7 +124,7 @@ class Round:
 @dataclass
 class Compilation:
     files: list[ReadFile] = field(default_factory=list)
-    refused: list[tuple[str, str]] = field(default_factory=list)      # (file, reason)
+    refused: list[Refused] = field(default_factory=list)
     municipalities: list[str] = field(default_factory=list)
     round: Round = field(default_factory=Round)
 
@@ -241,7 +265,8 @@ def compile_responses(paths: list[Path], municipalities: list[str]) -> Compilati
         try:
             read = read_file(path, municipalities)
         except UnsafeDocument as exc:
-            result.refused.append((path.name, str(exc)))
+            # credited to the municipality its name names: it did answer, even if the file is damaged
+            result.refused.append(Refused(path.name, str(exc), municipalities_named(municipalities, path.stem)))
             continue
         if not read.municipalities:
             read.notes.append("nämner ingen av medlemskommunerna i filnamnet eller dokumentegenskaperna")
@@ -273,15 +298,24 @@ def place_in_round(result: Compilation, round_: Round) -> None:
 
 
 def overview(result: Compilation) -> list[list[str]]:
-    """One row per member municipality (files, comments, changes) and one for files naming none."""
+    """One row per member municipality and one for files naming none.
+
+    Each municipality is in one of four states: answered (its files, comments and changes),
+    answered but a file could not be read (which, why, and what to ask for), not yet answered,
+    no answer in time."""
     rows = []
     for name in result.municipalities:
         files = [f for f in result.files if name in f.municipalities and not any("dubblett" in n for n in f.notes)]
-        if files:
-            rows.append([name, ", ".join(f.name for f in files), str(sum(f.comments for f in files)),
-                         str(sum(f.changes for f in files)), "svar"])
+        unreadable = [f for f in result.refused if name in f.municipalities]
+        status = "svar" if files else result.round.silence()
+        if unreadable:
+            told = " ".join(f"{f.name} kunde inte läsas: {f.reason}" for f in unreadable)
+            status = f"{'svar, men ' if not files else 'svar; '}{told} {unreadable[0].ask(name)}"
+        if files or unreadable:
+            rows.append([name, ", ".join([f.name for f in files] + [f.name for f in unreadable]),
+                         str(sum(f.comments for f in files)), str(sum(f.changes for f in files)), status])
         else:
-            rows.append([name, "", "0", "0", result.round.silence()])
+            rows.append([name, "", "0", "0", status])
     unknown = [f for f in result.files if not f.municipalities]
     if unknown:
         rows.append([UNKNOWN, ", ".join(f.name for f in unknown), str(sum(f.comments for f in unknown)),
@@ -312,27 +346,31 @@ def write_compilation(result: Compilation, out: Path, reference: Path) -> tuple[
         summary += (f" Svar senast {long_date(result.round.answer_by)}; sammanställt "
                     f"{long_date(result.round.on)}.")
     document.add_paragraph(summary, style="Body Text")
+    measure = TextWidth.of(document)
     document.add_heading("Översikt", level=2)
     _table(document, ["Kommun", "Filer", "Kommentarer", "Ändringar", "Status"], overview(result),
-           [3.2, 12.2, 2.6, 2.6, 5.1])
+           [3.2, 9.2, 2.6, 2.6, 8.1], measure)
     document.add_heading("Filer", level=2)
     _table(document, ["Fil", "Kommun", "Kommentarer", "Ändringar", "Anmärkning"],
            [[f.name, ", ".join(f.municipalities) or UNKNOWN, str(f.comments), str(f.changes), "; ".join(f.notes)]
-            for f in result.files], [6.5, 3.5, 2.6, 2.6, 10.5])
+            for f in result.files], [6.5, 3.5, 2.6, 2.6, 10.5], measure)
     if result.refused:
         document.add_heading("Filer som inte kunde läsas", level=2)
-        _table(document, ["Fil", "Orsak"], [[f, r] for f, r in result.refused], [8, 17.7])
+        _table(document, ["Fil", "Kommun", "Orsak"],
+               [[f.name, ", ".join(f.municipalities) or UNKNOWN, f.reason] for f in result.refused], [7, 3.5, 15.2],
+               measure)
     chapters: dict[str, list[Remark]] = {}
     for remark in remarks:
         chapters.setdefault(remark.place.chapter, []).append(remark)
     for chapter, items in chapters.items():
+        # the chapter once, as the heading of its table; each row says where in the chapter it is
         document.add_heading(chapter, level=2)
         _table(document, ["Kommun", "Plats", "Text i planen", "Kommentar eller ändring", "Författare", "Datum",
                           "Status"],
                # a reply stands under its comment: the place and the plan's text are the comment's
-               [[r.municipality, "" if r.kind == "svar" else r.place.label(), "" if r.kind == "svar" else r.text,
-                 _shown(r), r.author, r.date, "löst" if r.resolved else ""]
-                for r in items], [2.4, 4.0, 6.2, 6.8, 2.6, 2.1, 1.6])
+               [[r.municipality, "" if r.kind == "svar" else _place_in_chapter(r.place),
+                 "" if r.kind == "svar" else r.text, _shown(r), r.author, r.date, "löst" if r.resolved else ""]
+                for r in items], [2.4, 4.0, 6.2, 6.8, 2.6, 2.1, 1.6], measure)
     props = document.core_properties
     props.title, props.author, props.language = "Remissammanställning", "Södertörns kansli", "sv-SE"
     buffer = io.BytesIO()
@@ -344,8 +382,9 @@ def write_compilation(result: Compilation, out: Path, reference: Path) -> tuple[
     for r in remarks:
         writer.writerow([safe_cell(v) for v in (r.municipality, r.place.label(), r.kind, r.text, r.content, r.author,
                                                 r.date, "löst" if r.resolved else "", r.thread, r.file)])
-    for f, reason in result.refused:
-        writer.writerow([safe_cell(v) for v in ("", "", "kunde inte läsas", "", reason, "", "", "", "", f)])
+    for f in result.refused:
+        writer.writerow([safe_cell(v) for v in (", ".join(f.municipalities), "", "kunde inte läsas", "", f.reason, "",
+                                                "", "", "", f.name)])
     for row in overview(result):
         if row[4].startswith("inget svar"):
             writer.writerow([row[0], "", row[4], "", "", "", "", "", "", ""])
@@ -362,7 +401,111 @@ def _shown(remark: Remark) -> str:
     return remark.content[:1].upper() + remark.content[1:]
 
 
-def _table(document, header: list[str], rows: list[list[str]], widths_cm: list[float]) -> None:
+def _place_in_chapter(place: Place) -> str:
+    """The place within its chapter (the chapter is the table's heading): heading and table row."""
+    label = Place(place.chapter, place.heading, place.row, place.row_label).label()
+    within = label[len(place.chapter):].lstrip(", ")
+    return within or "löptext"
+
+
+CELL_MARGINS = 200        # twips: the table style's left and right cell margins together
+SLACK = 60                # twips: what a word needs beyond its glyphs (rounding, justification)
+PAGE_SHARE = 0.8          # a row taller than this share of the page may break (nothing else can hold it)
+
+
+class TextWidth:
+    """The width of text in the compilation's table styles, from the fonts LibreOffice will use.
+
+    The theme's body font (Calibri) is found as fontconfig finds it (Carlito, metric-compatible);
+    without fontTools or fontconfig, an average character width stands in.
+    """
+
+    AVERAGE = 0.53  # em per character of Calibri text, when the font cannot be read
+
+    def __init__(self, fonts: dict[bool, object], size: float, page_height: int):
+        self.fonts, self.size, self.page_height = fonts, size, page_height
+
+    @classmethod
+    def of(cls, document) -> "TextWidth":
+        from lxml import etree
+        section = document.sections[0]
+        height = int((section.page_height - section.top_margin - section.bottom_margin) / 635)  # EMU → twips
+        name = "Calibri"
+        for part in document.part.package.iter_parts():
+            if part.partname.endswith("theme1.xml"):
+                latin = etree.fromstring(part.blob).find(".//{http://schemas.openxmlformats.org/drawingml/2006/main}"
+                                                          "minorFont/{http://schemas.openxmlformats.org/drawingml/"
+                                                          "2006/main}latin")
+                name = latin.get("typeface") if latin is not None and latin.get("typeface") else name
+        size = 10.0
+        style = document.styles["Tabelltext"].element.find(f"{W}rPr/{W}sz")
+        if style is not None:
+            size = int(style.get(f"{W}val")) / 2
+        return cls({bold: _font(name, bold) for bold in (False, True)}, size, height)
+
+    def word(self, word: str, bold: bool = False) -> int:
+        """The width of one word, in twips."""
+        font = self.fonts.get(bold)
+        if font is None:
+            return round(len(word) * self.AVERAGE * self.size * 20 * (1.05 if bold else 1))
+        cmap, widths, em = font
+        word = word.replace(NON_BREAKING_HYPHEN, "-").replace(WORD_JOINER, "")
+        units = sum(widths.get(cmap.get(ord(c), ".notdef"), em // 2) for c in word)
+        return round(units / em * self.size * 20)
+
+    def lines(self, text: str, width: int) -> int:
+        """How many lines `text` takes in a column `width` twips wide (words wrapped, none broken)."""
+        space, inner, total = self.word(" "), max(width - CELL_MARGINS, 1), 0
+        for paragraph in unbreakable(text).split("\n") or [""]:
+            line, count = 0, 1
+            for word in paragraph.split(" "):
+                needed = self.word(word) + (space if line else 0)
+                if line and line + needed > inner:
+                    count, line = count + 1, self.word(word)
+                else:
+                    line += needed
+            total += count
+        return total
+
+
+def _font(name: str, bold: bool):
+    """(character map, advance widths, units per em) of the font fontconfig picks for `name`, or None."""
+    try:
+        from fontTools.ttLib import TTFont
+        found = subprocess.run(["fc-match", "-f", "%{file}", f"{name}:weight={200 if bold else 80}"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        font = TTFont(found, lazy=True)
+        return font.getBestCmap(), {glyph: advance for glyph, (advance, _) in font["hmtx"].metrics.items()}, \
+            font["head"].unitsPerEm
+    except Exception:  # no fontTools, no fontconfig, no such font: the average width serves
+        return None
+
+
+def column_widths(header: list[str], rows: list[list[str]], preferred: list[float], total: int,
+                  measure: TextWidth) -> list[int]:
+    """Column widths (twips) summing to `total`: each at least as wide as its widest word, the rest in
+    the proportions `preferred`."""
+    minimum = []
+    for c, label in enumerate(header):
+        widest = max([measure.word(w, bold=True) for w in label.split(" ")]
+                     + [measure.word(w) for row in rows for w in re.split(r"[ \n]", unbreakable(row[c]))], default=0)
+        minimum.append(widest + CELL_MARGINS + SLACK)
+    wanted = [round(total * p / sum(preferred)) for p in preferred]
+    widths = [max(w, m) for w, m in zip(wanted, minimum)]
+    while sum(widths) > total:
+        spare = [w - m for w, m in zip(widths, minimum)]
+        if sum(spare) <= 0:
+            break  # the words alone are wider than the page: nothing more to give
+        excess = sum(widths) - total
+        widths = [w - min(s, max(1, round(excess * s / sum(spare)))) for w, s in zip(widths, spare)]
+    widths[-1] += total - sum(widths) if sum(widths) < total else 0
+    return widths
+
+
+def _table(document, header: list[str], rows: list[list[str]], preferred: list[float], measure: TextWidth) -> None:
+    section = document.sections[0]
+    total = int((section.page_width - section.left_margin - section.right_margin) / 635)  # EMU → twips
+    widths = column_widths(header, rows, preferred, total, measure)
     table = document.add_table(rows=1, cols=len(header))
     table.style = document.styles["Plantabell"]
     table.autofit = False
@@ -370,17 +513,23 @@ def _table(document, header: list[str], rows: list[list[str]], widths_cm: list[f
         cell.paragraphs[0].text = label
         cell.paragraphs[0].style = document.styles["Tabellrubrik"]
     tr_pr = table.rows[0]._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))
     tr_pr.append(OxmlElement("w:tblHeader"))
+    line_height = measure.size * 20 * 1.22
     for values in rows:
-        cells = table.add_row().cells
-        for cell, value in zip(cells, values):
-            cell.paragraphs[0].text = value
+        row = table.add_row()
+        for cell, value in zip(row.cells, values):
+            cell.paragraphs[0].text = unbreakable(value)  # amounts, dates and ranges stay on one line
             cell.paragraphs[0].style = document.styles["Tabelltext"]
+        # a row is kept on one page, unless it is taller than a page could hold
+        height = max(measure.lines(v, w) for v, w in zip(values, widths)) * line_height
+        if height < PAGE_SHARE * measure.page_height:
+            row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     for row in table.rows:
-        for cell, width in zip(row.cells, widths_cm):
-            cell.width = Cm(width)
-    for column, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths_cm):
-        column.set(qn("w:w"), str(int(Cm(width).twips)))  # LibreOffice lays out by the grid
+        for cell, width in zip(row.cells, widths):
+            cell.width = Twips(width)
+    for column, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
+        column.set(qn("w:w"), str(width))  # LibreOffice lays out by the grid
 
 
 def run_comments(root: Path, files: list[Path], out: Path, year: str | None = None,
@@ -396,7 +545,7 @@ def run_comments(root: Path, files: list[Path], out: Path, year: str | None = No
     from .markdown import reference_doc
     if out.suffix.lower() != ".docx":
         raise PipelineError(f"{out}: utfilen ska sluta på .docx.")
-    day = _day(on)
+    day = parse_day(on)
     if year is not None and not (str(year).isdigit() and len(str(year)) == 4):
         raise PipelineError(f"--år: '{year}' är inget årtal (skriv till exempel 2025).")
     names = load_shared_municipalities(root)
@@ -406,7 +555,7 @@ def run_comments(root: Path, files: list[Path], out: Path, year: str | None = No
     round_year = int(year) if year is not None else (max(set(years), key=years.count) if years else None)
     round_, warnings = round_of(root, round_year, day)
     place_in_round(result, round_)
-    lines = warnings + [f"{f}: kunde inte läsas: {reason}" for f, reason in result.refused]
+    lines = warnings + [f"{f.name}: kunde inte läsas: {f.reason}" for f in result.refused]
     lines += [f"{f.name}: {note}" for f in result.files for note in f.notes]
     if not result.files:
         raise PipelineError("\n".join(lines + ["Ingen fil kunde läsas; ingen sammanställning skrevs."]))
@@ -425,10 +574,16 @@ def run_comments(root: Path, files: list[Path], out: Path, year: str | None = No
             when = f" (svarstiden gick ut {long_date(result.round.answer_by)})" if passed else \
                 f" ännu (svar senast {long_date(result.round.answer_by)})"
         written.append(f"Inget svar{when} från: {', '.join(silent)}.")
+    damaged = [(name, ", ".join(f.name for f in result.refused if name in f.municipalities))
+               for name in result.municipalities if any(name in f.municipalities for f in result.refused)]
+    if damaged:
+        written.append("Svar som inte kunde läsas från: " + ", ".join(f"{name} ({files})" for name, files in damaged)
+                       + f"; be om {'filen' if len(damaged) == 1 else 'filerna'} igen.")
     return lines, written, EXIT_SOME_UNREADABLE if result.refused else 0
 
 
-def _day(on: str | None) -> dt.date:
+def parse_day(on: str | None) -> dt.date:
+    """The day given as ÅÅÅÅ-MM-DD (--per), or today."""
     if on is None:
         return dt.date.today()
     try:

@@ -36,6 +36,7 @@ DEFAULT_ENGINE = "docxodus"
 DEFAULT_AUTHOR = "Södertörns kansli"
 SHORT = 15  # a paragraph of at most this many words is shown whole when it changed
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 REVISIONS = {f"{{{W}}}{name}" for name in (
     "ins", "del", "moveFrom", "moveTo", "rPrChange", "pPrChange", "sectPrChange", "tblPrChange", "trPrChange",
     "tcPrChange", "tblGridChange", "numberingChange", "cellIns", "cellDel", "cellMerge")}
@@ -111,18 +112,52 @@ def version_date(path: Path) -> str:
     return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+RUNNING = {"headerReference": "Sidhuvud", "footerReference": "Sidfot"}
+RUNNING_KIND = {"first": " (första sidan)", "even": " (jämna sidor)"}
+
+
 def changes_by_place(data: bytes) -> list[tuple[Place, str]]:
-    """Each real change of a DOCX this module wrote, once, with its place, in document order.
+    """Each real change of a DOCX this module wrote, once, with its place, in document order: the
+    body's, then those of the headers and footers ("Sidhuvud", "Sidfot (första sidan)").
 
     The changes of a short paragraph (a table cell, a date) are one change shown whole,
     "”2 maj” → ”16 maj”"; a long paragraph's changes are listed one by one; a table row moved
     is one change, not a deletion and an insertion.
     """
+    from dataclasses import replace
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         document = etree.fromstring(package.read("word/document.xml"))
-        styles = etree.fromstring(package.read("word/styles.xml")) if "word/styles.xml" in package.namelist() \
-            else etree.Element("styles")
-    changes = walk_document(document, styles_from_xml(styles)).changes
+        styles = styles_from_xml(etree.fromstring(package.read("word/styles.xml"))
+                                 if "word/styles.xml" in package.namelist() else etree.Element("styles"))
+        running = [(label, etree.fromstring(package.read(name))) for name, label in _running_parts(package, document)]
+    out = _listed(walk_document(document, styles).changes)
+    for number, (label, part) in enumerate(running, 1):
+        place = Place(label, order=(10 ** 6 + number,))
+        out += _listed([replace(c, place=place) for c in walk_document(part, styles).changes])
+    return out
+
+
+def _running_parts(package: zipfile.ZipFile, document) -> list[tuple[str, str]]:
+    """(part, label) of each header and footer the sections use, once each, in the order they are named."""
+    rels_name = "word/_rels/document.xml.rels"
+    if rels_name not in package.namelist():
+        return []
+    rels = {rel.get("Id"): rel.get("Target", "") for rel in etree.fromstring(package.read(rels_name))}
+    found: dict[str, str] = {}
+    for section in document.iter(f"{{{W}}}sectPr"):
+        for ref in section:
+            kind = etree.QName(ref).localname
+            if kind not in RUNNING:
+                continue
+            target = rels.get(ref.get(f"{{{R}}}id"), "")
+            name = target.lstrip("/") if target.startswith("/") else f"word/{target}"
+            if name in package.namelist():
+                found.setdefault(name, RUNNING[kind] + RUNNING_KIND.get(ref.get(f"{{{W}}}type", ""), ""))
+    return list(found.items())
+
+
+def _listed(changes: list) -> list[tuple[Place, str]]:
+    """The changes of one part, as changes_by_place lists them."""
     out: list[tuple[Place, str]] = []
     moved_to = {c.new_text: c for c in changes if c.kind == "rad flyttad hit"}
     done: set[int] = set()
@@ -203,7 +238,8 @@ def run_compare(old: Path, new: Path, out: Path, engine: str = DEFAULT_ENGINE, a
 
 
 def _count(n: int) -> str:
-    return "1 ändring" if n == 1 else f"{n} ändringar"
+    from .formatting import counted
+    return counted(n, "ändring", "ändringar")
 
 
 def _short(text: str, limit: int = 160) -> str:

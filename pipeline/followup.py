@@ -210,7 +210,7 @@ def build_follow_up(root: Path, year: int | str, occasion: str | None = None, so
     """Build the follow-up of `year` (every occasion, or the one named); return Swedish progress lines."""
     from .build import check
     from .writer import write_atomic
-    sources = check(root, year)
+    sources = check(root, year, round_file=False)
     base = display_path(root / "sources" / str(year), root)
     if not sources.follow_ups:
         raise PipelineError(f"{base}: det finns ingen uppföljning (uppfoljning-helar.yaml eller "

@@ -59,6 +59,7 @@ class PlanSources:
     # uppfoljning-*.yaml: follow-up occasion ("helar" of uppfoljning-helar.yaml) → its data (followup.py)
     follow_ups: dict[str, m.FollowUpFile | None] = field(default_factory=dict)
     follow_up_problems: list[Problem] = field(default_factory=list)  # apart: the plan builds without them
+    round_problems: list[Problem] = field(default_factory=list)  # reading remiss.yaml; apart, like the follow-ups'
 
     def problem(self, name: str, loc: Loc, message: str) -> Problem:
         """Return a problem located at `loc` in the source file keyed `name`."""
@@ -141,14 +142,17 @@ def read_plan(root: Path, year: int | str) -> PlanSources:
             text = read_text(path, display_path(path, root), problems)
             if text is not None:
                 texts[relative], text_paths[relative] = text, display_path(path, root)
-    round_file = load("remiss", base / ROUND_FILE, m.RoundFile) if (base / ROUND_FILE).exists() else None
-    # A follow-up's problems are kept apart: `check` reports them, but they do not stop the plan.
+    # The round's and the follow-ups' problems are kept apart: `check` reports them, but the plan
+    # does not need either, so they do not stop its build.
     plan_problems = problems[:]
+    round_file = load("remiss", base / ROUND_FILE, m.RoundFile) if (base / ROUND_FILE).exists() else None
+    round_problems = problems[len(plan_problems):]
+    del problems[len(plan_problems):]
     follow_ups = {path.stem.removeprefix(FOLLOW_UP_PREFIX): load(path.stem, path, m.FollowUpFile)
                   for path in sorted(base.glob(f"{FOLLOW_UP_PREFIX}*.yaml"))}
     follow_up_problems = problems[len(plan_problems):]
     return PlanSources(number, root, plan, municipalities, networks, collaboration, content, texts, files,
-                       text_paths, plan_problems, round_file, follow_ups, follow_up_problems)
+                       text_paths, plan_problems, round_file, follow_ups, follow_up_problems, round_problems)
 
 
 def _load_markdown(root: Path, base: Path, relative: str, plan_file: SourceFile, loc: Loc,

@@ -348,14 +348,39 @@ class Contact(Model):
 
 
 class RoundFile(Model):
-    """A draft round: what is asked of the municipalities, by when, and whom they ask."""
+    """A draft round: which draft is sent, what is asked of the municipalities, by when, and whom they ask."""
 
+    ITEM_MAPS: ClassVar[tuple] = (("mottagare",),)  # a recipient with an error is left out (load.validate)
+
+    draft: int | None = Field(None, alias="utkast", ge=1)  # the plan's version it sends (checks.check_round)
     sent_on: dt.date | None = Field(None, alias="skickas")
     answer_by: dt.date = Field(alias="svar_senast")
     question: Paragraphs = Field(alias="fråga")
     contact: Contact = Field(alias="kontakt")
     answer_to: Email | None = Field(None, alias="svar_till")
     recipients: dict[str, Email] = Field(default_factory=dict, alias="mottagare")
+
+    @classmethod
+    def readable_fields(cls, data: object) -> dict[str, object]:
+        """Return each top-level field of `data` that is valid on its own, by field name.
+
+        When one field is broken the file is no RoundFile, but the rules on its dates and
+        recipients can still run on the fields that are valid (checks.check_round).
+        """
+        from pydantic import TypeAdapter, ValidationError
+        if not isinstance(data, dict):
+            return {}
+        out: dict[str, object] = {}
+        for name, info in cls.model_fields.items():
+            if info.alias not in data:
+                continue
+            annotation = Annotated.__class_getitem__((info.annotation, *info.metadata)) if info.metadata \
+                else info.annotation
+            try:
+                out[name] = TypeAdapter(annotation).validate_python(data[info.alias])
+            except ValidationError:
+                pass
+        return out
 
 
 # --- uppfoljning-*.yaml: a follow-up of the plan ---------------------------------------------

@@ -171,8 +171,12 @@ def _clear_population(path: Path, year: int) -> None:
 
 
 def _clear_round_dates(path: Path, year: int) -> None:
-    """Last year's round: the contact and the question stay, the dates are the new year's to set."""
+    """Last year's round: the contact and the question stay; it sends draft 1, on dates still to set."""
     def change(data):
+        if "utkast" in data:
+            data["utkast"] = 1
+        else:
+            data.insert(0, "utkast", 1)
         if "skickas" in data:
             data["skickas"] = f"{TODO_MARK}: ange dagen då utkastet till {year} skickas ut (ÅÅÅÅ-MM-DD)"
         data["svar_senast"] = f"{TODO_MARK}: ange sista svarsdagen för utkastet till {year} (ÅÅÅÅ-MM-DD)"

@@ -106,9 +106,11 @@ PLAN = TemplateSpec("plan", "planens data", tuple(STYLES), tuple(REQUIRED_PLACEH
 # The cover letter of a draft round (missiv, see round.py): headings, body text, one table.
 LETTER = TemplateSpec(
     "missiv", "missivets data",
-    tuple(s for s in STYLES if s[0] in {"Title", "Heading1", "Heading2", "BodyText", "Header", "Footer",
-                                          "Plantabell", "Tabellrubrik", "Tabelltext"}),
-    ("{{ titel }}", "{{ svar_senast }}", "for f in fråga", "for k in kommuner", "{{ kontakt.namn }}"),
+    tuple(s for s in STYLES if s[0] in {"Title", "Heading1", "Heading2", "Heading3", "BodyText", "Header", "Footer",
+                                          "Plantabell", "Tabellrubrik", "Tabelltext"})
+    + (("ListBullet", "List Bullet", "Punktlista"),),  # the list of changes since the draft sent before
+    ("{{ titel }}", "{{ svar_senast }}", "for f in fråga", "for k in kommuner", "{{ kontakt.namn }}",
+     "for rad in del.rader"),
     _letter_names, contents=False)
 # The follow-up (uppföljning, see followup.py): the plan's headings and tables, no contents list.
 FOLLOW_UP = TemplateSpec(

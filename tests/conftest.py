@@ -96,6 +96,7 @@ def other_shape_build(tmp_path_factory) -> tuple[Path, Path]:
 
 
 ROUND_FILE = """# Remissomgång för utkast 2 (testets egen)
+utkast: 2
 skickas: 2024-01-17
 svar_senast: 2024-02-09
 fråga:
@@ -112,6 +113,9 @@ mottagare:
 """
 
 
+SENT = "2024-01-17"  # the day the test's round is sent (its answer date has long passed)
+
+
 def make_round(project: Path, version: int = 2, text: str = ROUND_FILE) -> None:
     """Turn a project copy's 2024 plan into draft `version` with a round file."""
     if "status: beslutad" in (project / "sources" / "2024" / "plan.yaml").read_text(encoding="utf-8"):
@@ -126,9 +130,41 @@ def round_2024(tmp_path_factory) -> Path:
         pytest.skip(f"LibreOffice saknas: {libreoffice_status()}")
     project = copy_project(tmp_path_factory.mktemp("remissomgang") / "projekt")
     make_round(project)
-    result = run_cli("round", "2024", root=project)
+    result = run_cli("round", "2024", "--per", SENT, root=project)  # as on the day it was sent
     assert result.returncode == 0, result.stderr
     return project
+
+
+@pytest.fixture(scope="session")
+def second_round(tmp_path_factory):
+    """A project in git: draft 1 sent by round, the sources edited into draft 2, then draft 2 sent.
+
+    Returns (project, draft 1's round, the round refused with draft 1's round file, draft 2's round)."""
+    if libreoffice_status() is not None:
+        pytest.skip(f"LibreOffice saknas: {libreoffice_status()}")
+    from test_versions import draft_two, edit_yaml
+    project = copy_project(tmp_path_factory.mktemp("utkast-efter-utkast") / "projekt")
+    make_round(project, version=1, text=ROUND_FILE.replace("utkast: 2", "utkast: 1"))
+    git = ["git", "-C", str(project), "-c", "user.name=Kansliet", "-c", "user.email=kansliet@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "sources", "templates"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "Utkast 1"], check=True)
+    first = run_cli("round", "2024", "--per", SENT, root=project)
+    assert first.returncode == 0, first.stderr
+    # the secretariat edits the plan, sets version: 2 and runs the round again with remiss.yaml as it was
+    draft_two(project)
+    edit_yaml(project / "sources/2024/kommunikationsplan.yaml", lambda d: next(
+        r for r in d["aktiviteter"] if r["nr"] == 2).update(aktivitet="Ledningsgruppen träffar Trafikverket och "
+                                                                       "Regionen för att föra fram Södertörns "
+                                                                       "prioriteringar."))
+    stale = run_cli("round", "2024", "--per", "2024-01-22", root=project)
+    remiss = project / "sources" / "2024" / "remiss.yaml"
+    remiss.write_text(remiss.read_text(encoding="utf-8").replace("utkast: 1", "utkast: 2")
+                      .replace("skickas: 2024-01-17", "skickas: 2024-01-22")
+                      .replace("svar_senast: 2024-02-09", "svar_senast: 2024-02-16"), encoding="utf-8")
+    second = run_cli("round", "2024", "--per", "2024-01-22", root=project)
+    assert second.returncode == 0, second.stderr
+    return project, first, stale, second
 
 
 @pytest.fixture(scope="session")

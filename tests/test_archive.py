@@ -12,11 +12,12 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, needs_libreoffice, run_cli
+from conftest import ROOT, copy_project, needs_libreoffice, run_cli
 from helpers import replace_in
 
 PDF = "verksamhetsplan-2024-beslutad-2024-01-16.pdf"
@@ -24,15 +25,21 @@ HTML = "verksamhetsplan-2024-beslutad-2024-01-16.html"
 
 
 @pytest.fixture(scope="module")
-def archived(tmp_path_factory) -> Path:
-    """A project whose 2024 plan is archived: the original, never changed by a test."""
+def archive_run(tmp_path_factory):
+    """(project, the run of archive) for a project outside git whose 2024 plan is archived."""
     from pipeline.pdf import libreoffice_status
     if libreoffice_status():
         pytest.skip(libreoffice_status())
     project = copy_project(tmp_path_factory.mktemp("arkiverat") / "projekt")
     result = run_cli("archive", "2024", root=project)
     assert result.returncode == 0, result.stderr
-    return project
+    return project, result
+
+
+@pytest.fixture(scope="module")
+def archived(archive_run) -> Path:
+    """A project whose 2024 plan is archived: the original, never changed by a test."""
+    return archive_run[0]
 
 
 @pytest.fixture
@@ -187,3 +194,63 @@ def test_git_notices_an_archive_changed_consistently_after_it_was_committed(arch
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"archive/2024/{PDF}: ändrad sedan den checkades in i git" in result.stderr
     assert "archive/2024/metadata.json: ändrad sedan den checkades in i git" in result.stderr
+
+
+def _git(project: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(project), "-c", "user.name=Kansliet", "-c", "user.email=k@example.org",
+                           *args], check=True, capture_output=True, text=True).stdout
+
+
+@needs_libreoffice
+def test_outside_git_the_archive_says_the_sources_cannot_be_traced(archive_run):
+    project, result = archive_run
+    assert result.stdout.splitlines()[0] == ("Inte en git-utcheckning: det arkiverade dokumentet kan inte spåras till "
+                                             "en version av källfilerna (metadata.json säger det). Arkiverar ändå.")
+    meta = json.loads((project / "archive" / "2024" / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["källversion"] == "okänd (inte en git-utcheckning): källfilerna kan inte spåras till en version"
+
+
+@needs_libreoffice
+def test_archive_refuses_what_is_not_committed_and_archives_anyway_when_told(project):
+    _git(project, "init", "-q")
+    _git(project, "add", "sources", "templates")
+    _git(project, "commit", "-q", "-m", "Beslutad plan")
+    replace_in(project, "2024/kansliet.yaml", "Första förslag ska tas fram", "Ett första förslag ska tas fram")
+    css = project / "templates" / "verksamhetsplan.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n/* ny färg */\n", encoding="utf-8")
+    (project / "sources" / "2024" / "anteckningar.txt").write_text("inte en del av planen", encoding="utf-8")
+    result = run_cli("archive", "2024", root=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[:3] == [
+        "Planen för 2024 arkiveras inte: filer som den byggs av har ändringar som inte är incheckade i git, så det "
+        "arkiverade dokumentet kunde inte spåras till en version av dem:",
+        "  sources/2024/kansliet.yaml: ändrad",
+        "  templates/verksamhetsplan.css: ändrad"], result.stderr
+    assert "anteckningar.txt" not in result.stderr  # the plan is not made from it
+    assert "--trots-ändringar" in result.stderr
+    assert not (project / "archive").exists()
+    forced = run_cli("archive", "2024", "--trots-ändringar", root=project)
+    assert forced.returncode == 0, forced.stderr
+    assert "Arkiverar trots ändringar som inte är incheckade: sources/2024/kansliet.yaml, " \
+           "templates/verksamhetsplan.css (metadata.json säger det)." in forced.stdout
+    meta = json.loads((project / "archive" / "2024" / "metadata.json").read_text(encoding="utf-8"))
+    head = _git(project, "rev-parse", "HEAD").strip()
+    assert meta["källversion"] == f"{head} (arkiverad trots ändringar som inte är incheckade)"
+    assert meta["ej_incheckade"] == ["sources/2024/kansliet.yaml", "templates/verksamhetsplan.css"]
+    assert run_cli("verify-archive", root=project).returncode == 0
+
+
+def test_the_program_that_builds_the_plan_is_held_to_git_too(project):
+    """The program is part of what the archived plan came from: in the project's own repository, a change
+    to it that is not committed stops the archive like a changed source."""
+    shutil.copytree(ROOT / "pipeline", project / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+    _git(project, "init", "-q")
+    _git(project, "add", "sources", "templates", "pipeline")
+    _git(project, "commit", "-q", "-m", "Beslutad plan")
+    with (project / "pipeline" / "render.py").open("a", encoding="utf-8") as handle:
+        handle.write("\n# en ändring\n")
+    result = subprocess.run([sys.executable, "-m", "pipeline", "archive", "2024"], cwd=project, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "  pipeline/render.py: ändrad" in result.stderr.splitlines(), result.stderr
+    assert not (project / "archive").exists()

@@ -54,7 +54,7 @@ def comparison(build_2024, tmp_path_factory) -> Path:
 
 
 DOCX_OUTPUTS = ["plan 2024", "utkast 2024", "annan form 2031", "mallen", "missivmallen", "remissammanställning",
-                "jämförelse", "kommunexemplar", "missiv", "uppföljningsmallen", "uppföljning"]
+                "jämförelse", "kommunexemplar", "missiv", "missiv med ändringar", "uppföljningsmallen", "uppföljning"]
 ROUND = "build/2024/remiss-utkast-2"
 
 
@@ -81,6 +81,8 @@ def written_docx(request) -> Path:
         return request.getfixturevalue("round_2024") / ROUND / "Nynäshamn-verksamhetsplan-2024-utkast-2.docx"
     if which == "missiv":
         return request.getfixturevalue("round_2024") / ROUND / "missiv-2024-utkast-2.docx"
+    if which == "missiv med ändringar":  # draft 2 after draft 1: its list of changes, a page break
+        return request.getfixturevalue("second_round")[0] / ROUND / "missiv-2024-utkast-2.docx"
     return request.getfixturevalue("comparison")
 
 
@@ -196,6 +198,8 @@ def _pdf(request, which: str) -> Path:
         return request.getfixturevalue("follow_up_2024")[1]
     if which == "missiv":
         return request.getfixturevalue("round_2024") / ROUND / "missiv-2024-utkast-2.pdf"
+    if which == "missiv med ändringar":
+        return request.getfixturevalue("second_round")[0] / ROUND / "missiv-2024-utkast-2.pdf"
     return request.getfixturevalue({"plan 2024": "build_2024", "utkast 2024": "draft_2024",
                                     "annan form 2031": "other_shape_build"}[which])[1]
 
@@ -205,7 +209,7 @@ def written_pdf(request) -> Path:
     return _pdf(request, request.param)
 
 
-PDF_OUTPUTS = ["plan 2024", "utkast 2024", "annan form 2031", "missiv", "uppföljning"]
+PDF_OUTPUTS = ["plan 2024", "utkast 2024", "annan form 2031", "missiv", "missiv med ändringar", "uppföljning"]
 
 
 @needs_libreoffice
@@ -305,11 +309,11 @@ def test_each_link_is_one_link_element_with_a_clean_description(reader_view):
             if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
                 owners.setdefault(kid.Obj.objgen, []).append(doc.standard_type(element))
     links = [a for a, _ in doc.annotations if a.get("/Subtype") == "/Link"]
-    assert links or doc.name in ("missiv", "uppföljning")  # the plans have links (contents, footnotes)
+    assert links or doc.name in ("missiv", "missiv med ändringar", "uppföljning")  # the plans have links
     for annot in links:
         assert owners.get(annot.objgen) == ["Link"], str(annot.get("/Contents"))
         assert "\t" not in str(annot.Contents) and str(annot.Contents).strip()
-    if doc.name in ("missiv", "uppföljning"):
+    if doc.name in ("missiv", "missiv med ändringar", "uppföljning"):
         return  # no contents list
     toc = next(e for e in doc.elements if doc.standard_type(e) == "TOC")
     entries = [e for e in doc.kids(toc) if doc.standard_type(e) == "TOCI"]
@@ -367,6 +371,9 @@ def test_title_and_contents_are_headings_and_no_paragraph_is_empty(reader_view):
     assert doc.standard_type(headings[0]) == "H1" and str(headings[0].S) == "/Title"
     if doc.name == "missiv":  # the letter's sections are one level under its title
         assert {doc.standard_type(h) for h in headings[1:]} == {"H2"} and len(headings) == 6
+    elif doc.name == "missiv med ändringar":  # and the parts of the plan that changed one further down
+        assert [doc.standard_type(h) for h in headings[1:4]] == ["H2", "H2", "H2"]
+        assert {doc.standard_type(h) for h in headings[4:]} == {"H2", "H3"} and len(headings) > 8
     elif doc.name == "uppföljning":  # like the plan's chapters, without a contents list
         assert [doc.standard_type(h) for h in headings[1:3]] == ["H1", "H1"] and len(headings) > 8
     else:

@@ -11,12 +11,14 @@ counted against what went in.
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
 import docx
+import pikepdf
 import pytest
 
 from conftest import needs_libreoffice, run_cli
@@ -202,3 +204,138 @@ def test_no_readable_file_is_an_error_with_code_1(tmp_path):
     result = run_cli("comments", str(bad), "--out", str(tmp_path / "ut.docx"))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert not (tmp_path / "ut.docx").exists()
+
+
+# --- the compilation on paper ----------------------------------------------------------------------
+
+SENTENCES = [
+    "Vi instämmer i inriktningen men vill se en tydligare tidplan.",
+    "Kommunikationsaktiviteterna behöver samordnas med kommunernas egna kommunikatörer.",
+    "Infrastrukturprioriteringarna bör förankras i respektive kommunstyrelse innan de kommuniceras externt.",
+    "Samverkansformerna med regionen är viktiga för oss.",
+    "Vem ansvarar för uppföljningen?",
+    "Kostnaden verkar låg i förhållande till ambitionen.",
+    "Förtydliga vad som menas med påverkansarbete i det här sammanhanget.",
+    "Stockholmsregionens utvecklingsplan påverkar flera av våra detaljplaner.",
+    "Detta stöds av kommunledningsförvaltningen.",
+    "Vi föreslår att aktiviteten flyttas till nästa år.",
+]
+
+
+def _comment_text(rng, long: bool = False) -> str:
+    if long:  # longer than a page in its column: the one row that may break
+        return " ".join(rng.choice(SENTENCES) for _ in range(90))
+    return " ".join(rng.choice(SENTENCES) for _ in range(rng.choice([1, 1, 2, 3, 5, 8])))
+
+
+@pytest.fixture(scope="module")
+def many_answers(docx_2024, tmp_path_factory):
+    """Returned files from all eight municipalities, 20–25 comments each, all over the plan, some long."""
+    import random
+
+    from drafts import _paragraphs
+    from pipeline.formatting import plain
+    work = tmp_path_factory.mktemp("manga-svar")
+    paragraphs = [plain(p.text) for p in _paragraphs(docx.Document(str(docx_2024))) if len(plain(p.text)) > 25 and p.runs]
+    rng = random.Random(26)
+    files = []
+    for number, municipality in enumerate(["Botkyrka", "Haninge", "Huddinge", "Nykvarn", "Nynäshamn", "Salem",
+                                           "Södertälje", "Tyresö"]):
+        chosen = rng.sample(paragraphs, rng.randint(20, 25))
+        comments = [(text[:40], _comment_text(rng, long=number == 3 and i == 4), f"Handläggare {municipality}")
+                    for i, text in enumerate(chosen)]
+        replies = [(i, _comment_text(rng), "Kansliet") for i in range(0, len(comments), 7)]
+        files.append(add_comments(docx_2024, work / f"{municipality}-synpunkter.docx", comments, replies=replies))
+    return files
+
+
+@needs_libreoffice
+def test_the_compilation_reads_well_on_paper(many_answers, tmp_path):
+    """Rows are never split across pages (but a comment longer than a page), no word is broken in a
+    column too narrow for it, and each chapter stands once, as its table's heading."""
+    from docx.text.paragraph import Paragraph
+
+    from pipeline.pdf import LibreOffice
+    out = tmp_path / "remiss.docx"
+    result = run_cli("comments", *map(str, many_answers), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    document = docx.Document(str(out))
+    tables = document.tables[2:]  # after the overview and the files: one table per chapter
+    assert sum(len(t.rows) - 1 for t in tables) > 180
+    with LibreOffice() as office:
+        pdf = office.convert(out.read_bytes())
+    (tmp_path / "remiss.pdf").write_bytes(pdf)
+    # each chapter once, as the heading of its table; the rows' places say where within it
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 2"][2:]
+    assert len(headings) == len(tables) == len(set(headings))
+    for heading, table in zip(headings, tables):
+        before = table._tbl.getprevious()
+        assert before is not None and Paragraph(before, None).text == heading
+        assert not [row.cells[1].text for row in table.rows[1:] if row.cells[1].text.startswith(heading)]
+    # rows: every row of every table on one page, by the PDF's structure (TR elements and their pages)
+    with pikepdf.open(tmp_path / "remiss.pdf") as opened:
+        pages = {page.obj.objgen: n for n, page in enumerate(opened.pages, 1)}
+        rows = []
+
+        def visit(element, page):
+            page = pages.get(element.Pg.objgen, page) if "/Pg" in element else page
+            if element.get("/S") == "/TR":
+                rows.append(_pages_of(element, page, pages))
+                return
+            for kid in _kids(element):
+                if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                    visit(kid, page)
+        for kid in _kids(opened.Root.StructTreeRoot):
+            visit(kid, None)
+    texts = [" ".join(c.text for c in row.cells) for t in document.tables for row in t.rows]
+    assert len(rows) == len(texts)
+    split = [text[:80] for text, on in zip(texts, rows) if len(on) > 1]
+    assert all(len(text) > 3000 for text, on in zip(texts, rows) if len(on) > 1), split
+    assert len(split) <= 1  # the one comment longer than a page
+    assert len(pikepdf.open(tmp_path / "remiss.pdf").pages) > 10
+    # words: every word the PDF shows is a word of the DOCX (none cut in two by a narrow column)
+    shown = subprocess.run(["pdftotext", str(tmp_path / "remiss.pdf"), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    words = {w for p in _all_paragraphs(document) for w in _words(p.text)}
+    pieces = words | {piece for w in words for piece in re.split(r"(?<=[-/])", w) if piece}
+    broken = sorted({w for w in _words(shown) if w not in pieces and not re.fullmatch(r"\d+", w)})
+    assert not broken, broken
+
+
+def _kids(element) -> list:
+    kids = element.get("/K")
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+
+
+def _pages_of(element, page, pages) -> set:
+    """The pages an element's marked content is drawn on."""
+    found = set()
+    for kid in _kids(element):
+        if isinstance(kid, int):
+            found.add(page)
+        elif isinstance(kid, pikepdf.Dictionary):
+            kid_page = pages.get(kid.Pg.objgen, page) if "/Pg" in kid else page
+            if kid.get("/Type") == "/MCR":
+                found.add(kid_page)
+            elif "/S" in kid:
+                found |= _pages_of(kid, kid_page, pages)
+    return found
+
+
+def _all_paragraphs(document):
+    yield from document.paragraphs
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                yield from cell.paragraphs
+    for section in document.sections:
+        for part in (section.header, section.footer, section.first_page_header, section.first_page_footer):
+            yield from part.paragraphs
+
+
+def _words(text: str) -> list[str]:
+    text = text.replace("\u00a0", " ").replace("\u2011", "-").replace("\u2060", "")
+    return [w.strip(".,:;()”\"'?!↳") for w in text.split() if
+            w.strip(".,:;()”\"'?!↳")]

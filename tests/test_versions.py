@@ -111,6 +111,9 @@ def test_compare_shows_each_change_once_where_it_is(drafts, tmp_path):
         ("6. Budget, Kostnader, tabellrad 2 (Möten):", "”ca 100 000 kr” → ”ca 120 000 kr”"),
         ("tabellrad 6:", "”Mindre kostnad för powerpoint bilder” → ”Ingen extra kostnad”"),
         ("tabellrad 10:", "rad infogad: 10 | Nyhetsbrev till kommunernas förtroendevalda | Maj och november | -"),
+        # the header of every page: the draft's marking
+        ("Sidhuvud:", "”Verksamhetsplan och budget 2024 UTKAST 1 – 16 januari 2024” → ”Verksamhetsplan och budget "
+                      "2024 UTKAST 2 – 20 januari 2024”"),
     ]
     lines = report.splitlines()
     under: list[tuple[str, str]] = []  # (place, change)
@@ -122,8 +125,10 @@ def test_compare_shows_each_change_once_where_it_is(drafts, tmp_path):
             current = line.strip()
     for place, change in expected:
         assert any(p.endswith(place) and change in c for p, c in under), (place, change, report)
-    # the title page: version and date, three paragraphs; nothing else is counted
-    assert "med 12 ändringar (spårade ändringar av Södertörns kansli, daterade 2024-01-20)" in lines[0], lines[0]
+    # the title page: version and date, three paragraphs; the header; nothing else is counted
+    assert "med 13 ändringar (spårade ändringar av Södertörns kansli, daterade 2024-01-20)" in lines[0], lines[0]
+    assert lines[-2:] == ["  Sidhuvud:", "    ”Verksamhetsplan och budget 2024 UTKAST 1 – 16 januari 2024” → "
+                          "”Verksamhetsplan och budget 2024 UTKAST 2 – 20 januari 2024”"], lines
     # accepting every change gives draft 2, rejecting every change gives draft 1
     assert words(out, "new") == words(new, "new")
     assert words(out, "old") == words(new.parent / "utkast-1.docx", "new")
@@ -236,3 +241,48 @@ def test_no_changes_is_said_plainly(drafts):
     project, *_ = drafts
     result = run_cli("changes", "2024", "--from", "HEAD", root=project)
     assert result.returncode == 0 and "Inga ändringar i innehållet." in result.stdout
+
+
+def test_changes_follow_rows_activities_and_goals_by_their_id(drafts):
+    """A reworded item is one changed item, a moved one is moved, and only an id that is gone is a removal."""
+    project, *_ = drafts
+
+    def commplan(data):
+        rows = data["aktiviteter"]
+        next(r for r in rows if r["id"] == "b-9d79b6")["aktivitet"] = (
+            "Ledningsgruppen träffar Trafikverket och Regionen för att föra fram Södertörns prioriteringar.")
+        rows.append(rows.pop(next(i for i, r in enumerate(rows) if r["id"] == "b-095bd6")))  # Annonsbilaga last
+        for number, row in enumerate(rows, 1):
+            row["nr"] = number
+    edit_yaml(project / "sources/2024/kommunikationsplan.yaml", commplan)
+    mal = "2024/mal.yaml"
+    replace_in(project, mal, "aktivitet: Lista pågående projekt, ÅVser, nätverk mm inom infrastrukturplanering.",
+               "aktivitet: Sammanställ vilka planeringsprojekt kommunerna deltar i.")
+    replace_in(project, mal, "namn: Omställning\n", "namn: Fossilfri region\n")
+    replace_in(project, mal, "                  - id: m-20e0e7\n                    aktivitet: Stöd i samrådsprocessen för "
+               "RUFs i klimatfrågor, elförsörjnings- och laddinfrastrukturfrågor etc.\n                    kommentar: "
+               "Om behov av underlag efterfrågas tas dessa fram av klimatnätverket.\n", "")
+    replace_in(project, "2024/kansliet.yaml", "aktivitet: Påbörja en förstudie om resvanor och resmönster i syfte att "
+               "eventuellt senare (2025) uppdatera den tidigare genomförda systemanalysen avseende resmönster på "
+               "Södertörn.", "aktivitet: Ta fram underlag om hur invånarna på Södertörn reser.")
+    try:
+        result = run_cli("changes", "2024", "--from", "HEAD", root=project)
+        assert result.returncode == 0, result.stderr
+        out = result.stdout.replace("\u00a0", " ")
+        changes = [line[2:] for line in out.splitlines() if line.startswith("- ")]
+        assert sorted(changes) == sorted([
+            "rad 2: aktiviteten ”Ledningsgruppen genomför möten med externa i syfte att informera om Södertörns "
+            "gemensamma och prioriterade frågor. Möten kan arrangeras med…” → ”Ledningsgruppen träffar Trafikverket "
+            "och Regionen för att föra fram Södertörns prioriteringar.”",
+            "raden ”Annonsbilaga i DI” flyttad från rad 4 till rad 10",
+            "aktiviteten omformulerad (Långsiktigt mål: Tillgänglighet): ”Lista pågående projekt, ÅVser, nätverk mm "
+            "inom infrastrukturplanering.” → ”Sammanställ vilka planeringsprojekt kommunerna deltar i.”",
+            "långsiktigt mål omdöpt: ”Omställning” → ”Fossilfri region”",
+            "aktiviteten borttagen (Delmål: Heltäckande och god laddinfrastruktur på Södertörn): ”Stöd i "
+            "samrådsprocessen för RUFs i klimatfrågor, elförsörjnings- och laddinfrastrukturfrågor etc.”",
+            "uppdraget omformulerat: ”Påbörja en förstudie om resvanor och resmönster i syfte att eventuellt senare "
+            "(2025) uppdatera den tidigare genomförda systemanalysen avsee…” → ”Ta fram underlag om hur invånarna "
+            "på Södertörn reser.”",
+        ]), out
+    finally:
+        subprocess.run(["git", "-C", str(project), "checkout", "-q", "--", "sources"], check=True)

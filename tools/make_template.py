@@ -416,21 +416,27 @@ def main() -> int:
     return finish(tmp, OUT)
 
 
-def derive(out: Path, body, header: str, title: str) -> int:
+def derive(out: Path, body, header: str, title: str, parts=None) -> int:
     """Write `out`: templates/verksamhetsplan.docx (styles, page, footer) with another body and header.
 
-    `body(sect)` returns the new document.xml around the plan's section properties."""
+    `body(sect)` returns the new document.xml around the plan's section properties; `parts(parts)`,
+    if given, changes any other part (a dict name → bytes) before it is written."""
     tmp = out.with_suffix(".tmp")
-    with zipfile.ZipFile(OUT) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "word/document.xml":
-                data = body(re.search(r"<w:sectPr\b.*?</w:sectPr>", data.decode(), re.S).group(0)).encode()
-            elif re.fullmatch(r"word/header\d+\.xml", info.filename):
-                data = header.encode()
-            elif info.filename == "docProps/core.xml":
-                data = re.sub(rb"<dc:title>.*?</dc:title>", f"<dc:title>{title}</dc:title>".encode(), data)
-            dst.writestr(info, data)
+    with zipfile.ZipFile(OUT) as src:
+        infos = src.infolist()
+        data = {info.filename: src.read(info.filename) for info in infos}
+    data["word/document.xml"] = body(re.search(r"<w:sectPr\b.*?</w:sectPr>", data["word/document.xml"].decode(),
+                                               re.S).group(0)).encode()
+    for name in data:
+        if re.fullmatch(r"word/header\d+\.xml", name):
+            data[name] = header.encode()
+    data["docProps/core.xml"] = re.sub(rb"<dc:title>.*?</dc:title>", f"<dc:title>{title}</dc:title>".encode(),
+                                       data["docProps/core.xml"])
+    if parts is not None:
+        parts(data)
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in infos:
+            dst.writestr(info, data[info.filename])
     return finish(tmp, out)
 
 

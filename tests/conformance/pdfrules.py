@@ -874,7 +874,8 @@ def _stream_lengths(doc: Doc):
             continue
         real = stop - data_start
         eol = 2 if doc.raw[stop - 2:stop] == b"\r\n" else 1
-        if declared not in (real, real - eol):
+        # before 'endstream' an end of line: CRLF, or LF after data that may itself end with CR
+        if declared not in (real, real - eol, real - 1):
             yield f"objekt {number}: /Length {declared}, men strömmen är {real - eol} byte"
 
 
