@@ -407,7 +407,7 @@ def dublin_core(doc: Document) -> bytes:
 
 def read_description(data: bytes) -> dict[str, list[str]]:
     """The Dublin Core record's elements by name; raise ValueError when it is not such a record."""
-    root = etree.fromstring(data, parser=_safe_parser())
+    root = _parse(data)
     if root.tag != f"{{{OAI_DC_NS}}}dc":
         raise ValueError("inte en Dublin Core-post (oai_dc:dc)")
     out: dict[str, list[str]] = {}
@@ -574,7 +574,7 @@ class Provenance:
 
 def read_provenance(data: bytes) -> Provenance:
     """Read the PREMIS record written by `premis`; raise ValueError when it is not one."""
-    root = etree.fromstring(data, parser=_safe_parser())
+    root = _parse(data)
     if root.tag != _p("premis"):
         raise ValueError("inte en PREMIS-post")
     ns = {"p": PREMIS_NS}
@@ -643,16 +643,18 @@ kontrollsummefilen ligger bredvid paketet.
 
 # --- reading a package back -----------------------------------------------------------------------------
 
-def _safe_parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+def _parse(data: bytes) -> etree._Element:
+    """Parse XML from the package without entities or network; raise ValueError when it is not well formed."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        return etree.fromstring(data, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise ValueError(f"inte välformad XML: {exc.msg}") from exc
 
 
 def read_mets(data: bytes) -> MetsListing:
     """Every file a METS file lists (file section and metadata references); raise ValueError if it is no METS."""
-    try:
-        root = etree.fromstring(data, parser=_safe_parser())
-    except etree.XMLSyntaxError as exc:
-        raise ValueError(f"inte välformad XML: {exc.msg}") from exc
+    root = _parse(data)
     if root.tag != _m("mets"):
         raise ValueError("inte en METS-fil")
     listing = MetsListing(objid=root.get("OBJID"))
