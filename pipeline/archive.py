@@ -41,7 +41,7 @@ from pathlib import Path
 import pikepdf
 
 from . import eark
-from .delivery import read_delivery
+from .delivery import Delivery, read_delivery
 from .errors import PipelineError
 
 SUMS = "SHA256SUMS"
@@ -93,6 +93,7 @@ def archive(root: Path, year: int | str, soffice_url: str | None = None, deliver
         raise PipelineError(f"Planen för {year} är ett utkast (version {plan.version}); bara en beslutad plan "
                             f"arkiveras. Sätt 'status: beslutad' och 'beslutsdatum' i sources/{year}/plan.yaml.")
     objid = f"verksamhetsplan-{year}-beslutad-{plan.decided_on.isoformat()}"
+    settings = read_delivery(root, plan.organisation)
     folder = _archived(root, f"verksamhetsplan-{year}-beslutad-", str(year))
     if folder is not None:
         damage = verify_folder(root, folder)
@@ -106,7 +107,7 @@ def archive(root: Path, year: int | str, soffice_url: str | None = None, deliver
     page = make_html(root, sources)
     if folder is not None:
         return _already_archived(root, year, folder, digest) + _deliver(root, folder, delivery)
-    doc = _document(root, year, plan, objid, pdf, page, kind="Verksamhetsplan och budget", title=plan.title,
+    doc = _document(root, year, plan, objid, pdf, page, settings, kind="Verksamhetsplan och budget", title=plan.title,
                     date=plan.decided_on, status="beslutad")
     files = _write_package(root, str(year), doc)
     return [f"Arkiverade {plan.title} som informationspaket (E-ARK, FGS Paketstruktur 2.0) i archive/{objid}/",
@@ -124,9 +125,9 @@ def _archived(root: Path, prefix: str, old_name: str) -> Path | None:
     return base / old_name if (base / old_name).is_dir() else None
 
 
-def _document(root: Path, year: int | str, plan, objid: str, pdf: bytes, page: bytes, **about) -> eark.Document:
+def _document(root: Path, year: int | str, plan, objid: str, pdf: bytes, page: bytes, delivery: Delivery,
+              **about) -> eark.Document:
     """What the package of `objid` holds and says (eark.Document), from the plan and the built files."""
-    delivery = read_delivery(root, plan.organisation)
     producer = pdf_producer(pdf)
     representations = (
         eark.Representation("pdf", f"{objid}.pdf", pdf, "application/pdf", "PDF/A", "2b", "fmt/476",
@@ -243,6 +244,7 @@ def archive_follow_up(root: Path, year: int | str, occasion: str, soffice_url: s
     if follow_up is None:
         raise PipelineError(f"sources/{year}/uppfoljning-{occasion}.yaml finns inte; inget att arkivera.")
     objid = f"uppfoljning-{year}-{occasion}-{follow_up.date.isoformat()}"
+    settings = read_delivery(root, plan.organisation)
     folder = _archived(root, f"uppfoljning-{year}-{occasion}-", f"{year}-uppfoljning-{occasion}")
     if folder is not None:
         damage = verify_folder(root, folder)
@@ -257,7 +259,7 @@ def archive_follow_up(root: Path, year: int | str, occasion: str, soffice_url: s
             "inte densamma som den som byggs nu (källfiler, mall eller program har ändrats); den arkiverade gäller"
         return [f"archive/{folder.name} finns redan och skrivs inte över; den arkiverade PDF:en är {same}."] \
             + _deliver(root, folder, delivery)
-    doc = _document(root, year, plan, objid, pdf, page, kind="Uppföljning",
+    doc = _document(root, year, plan, objid, pdf, page, settings, kind="Uppföljning",
                     title=f"Uppföljning av {plan.title[:1].lower()}{plan.title[1:]}, {follow_up.occasion}",
                     date=follow_up.date, status="uppföljning", occasion=follow_up.occasion,
                     relates_to=f"verksamhetsplan-{year}-beslutad-{plan.decided_on.isoformat()}")
@@ -367,6 +369,7 @@ def verify_package(folder: Path) -> list[str]:
     present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
     problems: list[str] = []
     listed: dict[str, tuple[eark.ListedFile, str]] = {}  # path in the package → (entry, METS file listing it)
+    unchecked: set[str] = set()  # files of a representation whose METS.xml cannot be read
     package = _listing(folder, eark.METS, shown, problems)
     if package is not None:
         if package.objid != folder.name:
@@ -377,6 +380,8 @@ def verify_package(folder: Path) -> list[str]:
         for href in package.representations:
             rep_folder = href.rsplit("/", 1)[0] + "/" if "/" in href else ""
             representation = _listing(folder, href, shown, problems) if href in present else None
+            if representation is None:  # its files cannot be checked; they are not extra either
+                unchecked |= {p for p in present if p.startswith(rep_folder) and p != href}
             for entry in (representation.files if representation else []):
                 listed[rep_folder + entry.href] = (entry, href)
     damaged = set()
@@ -386,10 +391,10 @@ def verify_package(folder: Path) -> list[str]:
             damaged.add(path)
             problems.append(f"{shown}/{path}: {problem}")
     if package is not None:
-        for extra in sorted(present - listed.keys() - {eark.METS}):
+        for extra in sorted(present - listed.keys() - unchecked - {eark.METS}):
             problems.append(f"{shown}/{extra}: en fil som inte hör till paketet (den står inte i "
                             f"{_listing_name(extra)}).")
-    problems += _sidecar_problems(folder, present, damaged | (present - listed.keys() - {eark.METS}))
+    problems += _sidecar_problems(folder, present, damaged | (present - listed.keys() - unchecked - {eark.METS}))
     if eark.DESCRIPTION in present and eark.DESCRIPTION not in damaged:
         problems += _description_problems(folder, shown)
     elif package is not None and eark.DESCRIPTION not in listed:
@@ -429,7 +434,7 @@ def _file_problem(folder: Path, path: str, entry: eark.ListedFile, mets: str) ->
     if entry.checksum_type != "SHA-256" or not entry.checksum:
         return f"{mets} anger ingen SHA-256 för filen."
     if entry.size is not None and entry.size != len(data):
-        return f"storleken har ändrats ({len(data)} byte, {mets} anger {entry.size})."
+        return f"innehållet har ändrats (storleken är {len(data)} byte, {mets} anger {entry.size})."
     if sha256(data) != entry.checksum.lower():
         return f"innehållet har ändrats (kontrollsumman stämmer inte med {mets})."
     return None
@@ -457,8 +462,7 @@ def _sidecar_problems(folder: Path, present: set[str], known_bad: set[str]) -> l
         path = match.group(2).removeprefix(f"{folder.name}/")
         named.add(path)
         if path in present and path not in known_bad and sha256((folder / path).read_bytes()) != match.group(1):
-            problems.append(f"{shown}, rad {number}: kontrollsumman för {path} stämmer inte med filen "
-                            f"(METS-filerna gör det).")
+            problems.append(f"{shown}, rad {number}: kontrollsumman för {path} stämmer inte med filen.")
     if not named and not problems:
         problems.append(f"{shown}: filen är tom.")
     elif not problems:
