@@ -248,6 +248,12 @@ def test_the_package_says_what_it_is_who_made_it_and_where_it_came_from(archived
     assert (creator.get("ROLE"), creator.get("TYPE")) == ("ARCHIVIST", "ORGANIZATION")
     assert creator.findtext("mets:name", namespaces=NS) == "Södertörnskommunernas samarbetskommitté"
     assert submitter.get("OTHERROLE") == "SUBMITTER"
+    groups = {g.get("ID"): g.get("USE") for g in root.iter("{http://www.loc.gov/METS/}fileGrp")}
+    pointers = {d.get("LABEL"): (m.get("{http://www.w3.org/1999/xlink}href"), groups[m.get("{http://www.w3.org/1999/xlink}title")])
+                for d in root.findall("mets:structMap[@LABEL='CSIP']/mets:div/mets:div", NS)
+                for m in d.findall("mets:mptr", NS)}  # CSIP105–112: a division per representation
+    assert pointers == {f"Representations/{r}": (f"representations/{r}/METS.xml", f"Representations/{r}")
+                        for r in ("pdf", "html")}
     record = etree.parse(str(package / DC)).getroot()
     values = {etree.QName(e).localname: e.text for e in record}
     assert values["title"] == "Verksamhetsplan och budget 2024" and values["date"] == "2024-01-16"
