@@ -6,6 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installerad
 SYSTEM := $(VENV)/.systempaket
+# E-ARK's validator for the archive tests, in an environment of its own (it pins an older lxml).
+EARK := .venv-eark/.installerad
 
 .PHONY: test check-% plan-% docx-% remiss-% uppfoljning-% lint-templates system-deps bench compare-engines clean
 
@@ -19,6 +21,12 @@ $(STAMP): pyproject.toml Makefile
 	@$(PY) -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; \
 	  print("\n".join(p["dependencies"] + p["optional-dependencies"]["test"]))' > $(VENV)/krav.txt
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r $(VENV)/krav.txt
+	@touch $@
+
+$(EARK): pyproject.toml | $(STAMP)
+	@test -x .venv-eark/bin/python || $(PYTHON) -m venv .venv-eark
+	@$(PY) -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["eark"]))' > .venv-eark/krav.txt
+	@.venv-eark/bin/python -m pip install --quiet --disable-pip-version-check -r .venv-eark/krav.txt
 	@touch $@
 
 system-deps:
@@ -49,7 +57,7 @@ docx-%: $(STAMP)
 lint-templates: $(STAMP)
 	@$(PY) -m pipeline lint-templates
 
-test: $(STAMP)
+test: $(STAMP) $(EARK)
 	@sh tools/install-system-deps.sh test
 	@sh tools/install-browser-tools.sh
 	@$(PY) -m pytest

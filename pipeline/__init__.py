@@ -13,7 +13,8 @@ Web page
 Yearly steps
     newyear (next year's sources), round and copy_identity (the draft round: each municipality's
     copy), comments, revisions, compare and changes (answers and versions), identities and followup
-    (activity ids, the follow-up), archive (the decided plan and its follow-ups)
+    (activity ids, the follow-up), archive (the decided plan and its follow-ups; eark writes and
+    reads the E-ARK information package, delivery reads sources/gemensamt/arkiv.yaml)
 Shared helpers
     ooxml, safezip, formatting, writer (atomic writes), uptodate, errors, cli
 """

@@ -106,13 +106,16 @@ def main(argv: list[str] | None = None) -> int:
                          help="den senare versionen (standard: arbetskopian)")
     changes.add_argument("--out", type=Path, default=None, metavar="UT.md", help="skriv också listan till en fil")
 
-    arch = commands.add_parser("archive", help="arkivera den beslutade planen (PDF/A med kontrollsummor)")
+    arch = commands.add_parser("archive", help="arkivera den beslutade planen som informationspaket (E-ARK, FGS Paketstruktur 2.0)")
     arch.add_argument("year", metavar="ÅR")
     arch.add_argument("--uppföljning", dest="follow_up", default=None, metavar="TILLFÄLLE",
                       help="arkivera uppföljningen i stället, t.ex. helar (sources/ÅR/uppfoljning-helar.yaml)")
     arch.add_argument("--trots-ändringar", dest="anyway", action="store_true",
                       help="arkivera ändå när källfiler, mallar eller programmet har ändringar som inte är "
                            "incheckade i git (metadata.json säger det)")
+    arch.add_argument("--leverans", dest="delivery", default=None, choices=["zip", "tar"],
+                      help="skriv också informationspaketet som en fil att leverera till e-arkivet, "
+                           "build/leverans/PAKET.zip eller .tar")
     arch.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
     commands.add_parser("verify-archive", help="kontrollera att inget arkiverat dokument har ändrats")
 
@@ -176,8 +179,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "archive":
             from .archive import archive, archive_follow_up
             lines = archive_follow_up(root, args.year, args.follow_up, soffice_url=args.soffice_url,
-                                      anyway=args.anyway) \
-                if args.follow_up else archive(root, args.year, soffice_url=args.soffice_url, anyway=args.anyway)
+                                      anyway=args.anyway, delivery=args.delivery) \
+                if args.follow_up else archive(root, args.year, soffice_url=args.soffice_url, anyway=args.anyway,
+                                               delivery=args.delivery)
             for line in lines:
                 print(line)
         elif args.command == "verify-archive":
