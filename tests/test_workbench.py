@@ -18,19 +18,84 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import ROOT, copy_project, make_round, needs_libreoffice, run_cli
+from conftest import ROOT, copy_project, make_round, run_cli
+from pipeline.pdf import libreoffice_status
 from drafts import add_comments
 from workbench_driver import Workbench, alive, pgrep
 
-pytestmark = [needs_libreoffice, pytest.mark.skipif(
-    not (shutil.which("chromium") and shutil.which("node") and (ROOT / "tests/browser/node_modules/axe-core").is_dir()),
-    reason="Chromium, Node.js eller npm-paketen saknas (make test installerar dem)")]
-
 YEAR = "2024"
+BROWSER_MISSING = not (shutil.which("chromium") and shutil.which("node")
+                       and (ROOT / "tests/browser/node_modules/axe-core").is_dir())
 
+
+# --- without a server: the command line's refusals and the guard's pieces ------------------------------
+
+def test_serve_refuses_a_year_without_sources_and_a_busy_port(tmp_path):
+    missing = run_cli("serve", "2099", "--no-browser", timeout=60)
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert "sources/2099: mappen saknas" in missing.stderr and "Traceback" not in missing.stderr
+    assert "inget årtal" in run_cli("serve", "24", "--no-browser", timeout=60).stderr
+    import socket
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        taken = run_cli("serve", YEAR, "--no-browser", "--port", str(port), timeout=60)
+    assert taken.returncode == 1 and f"--port {port}: porten kan inte användas" in taken.stderr
+    assert "Traceback" not in taken.stderr
+
+
+def test_inside_finds_only_regular_files_inside_the_folders_a_url_may_reach(tmp_path):
+    from pipeline.workbench.security import Outside, inside
+    root = tmp_path / "projekt"
+    year = root / "sources" / YEAR
+    (year / "text").mkdir(parents=True)
+    (year / "plan.yaml").write_text("titel: x\n", encoding="utf-8")
+    (year / "text" / "a.md").write_text("# a\n", encoding="utf-8")
+    (year / ".dold.yaml").write_text("x\n", encoding="utf-8")
+    (root / "hemligt.txt").write_text("x\n", encoding="utf-8")
+    (year / "inne.md").symlink_to(year / "text" / "a.md")
+    (year / "ute.md").symlink_to(root / "hemligt.txt")
+    bases = [year]
+    assert inside(root, f"sources/{YEAR}/plan.yaml", bases) == (year / "plan.yaml").resolve()
+    assert inside(root, f"sources/{YEAR}/inne.md", bases) == (year / "text" / "a.md").resolve()
+    for bad in ("", f"sources/{YEAR}/../../hemligt.txt", "hemligt.txt", f"/{root}/hemligt.txt", f"sources/{YEAR}/ute.md",
+                f"sources/{YEAR}/.dold.yaml", f"sources/{YEAR}/text", f"sources/{YEAR}/./plan.yaml",
+                f"sources/{YEAR}//plan.yaml", f"sources\\{YEAR}\\plan.yaml", f"sources/{YEAR}/plan.yaml\x00",
+                f"sources/{YEAR}/saknas.yaml"):
+        with pytest.raises(Outside):
+            inside(root, bad, bases)
+
+
+def test_an_uploaded_file_keeps_its_own_harmless_name_or_is_no_word_file():
+    from pipeline.workbench.security import upload_name
+    assert upload_name("C:\\Users\\anna\\Botkyrka svar.DOCX") == "Botkyrka svar.docx"
+    assert upload_name("../../etc/passwd.docx") == "passwd.docx"
+    assert upload_name("Södertälje (2).docm") == "Södertälje (2).docm"
+    assert upload_name("<script>.docx") == "_script_.docx"
+    assert upload_name(".docx") is None and upload_name("svar.pdf") is None and upload_name("svar.doc") is None
+    assert upload_name("...docx") is None
+
+
+def test_a_form_token_is_new_for_every_page_and_good_only_for_its_form():
+    from pipeline.workbench.security import Access
+    access = Access(port=1234)
+    first, second = access.token("/steg/bygg"), access.token("/steg/bygg")
+    assert first != second and access.is_token(first, "/steg/bygg") and access.is_token(second, "/steg/bygg")
+    assert not access.is_token(first, "/steg/remiss") and not access.is_token(first + "0", "/steg/bygg")
+    assert not access.is_token(None, "/steg/bygg") and not access.is_token("", "/steg/bygg")
+    assert not Access(port=1234).is_token(first, "/steg/bygg")  # another run's key and secret
+    assert access.hosts == ("127.0.0.1:1234", "localhost:1234") and access.cookie == "vp-arbetsbank-1234"
+
+
+# --- the server ---------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory) -> Workbench:
+    if libreoffice_status() is not None:
+        pytest.skip(f"LibreOffice saknas: {libreoffice_status()}")
+    if BROWSER_MISSING:
+        pytest.skip("Chromium, Node.js eller npm-paketen saknas (make test installerar dem)")
     work = tmp_path_factory.mktemp("arbetsbank")
     project = copy_project(work / "projekt")
     if (ROOT / "build" / ".cache").is_dir():  # figures and pandoc texts made by earlier builds: same content, same files
@@ -53,7 +118,10 @@ def text(body: bytes) -> str:
 
 def test_the_preview_follows_every_save_and_problems_come_and_go(bench, tmp_path):
     kansliet, budget = source(bench, "kansliet.yaml"), source(bench, "budget.yaml")
-    original, original_budget = kansliet.read_text(encoding="utf-8"), budget.read_text(encoding="utf-8")
+    shared = bench.root / "sources" / "gemensamt" / "samarbetsavtal-2010.md"
+    stylesheet = bench.root / "templates" / "verksamhetsplan.css"
+    originals = {path: path.read_text(encoding="utf-8") for path in (kansliet, budget, shared, stylesheet)}
+    original, original_budget = originals[kansliet], originals[budget]
     sentence = "Första förslag ska tas fram"
     assert sentence in original and "summa: 2083296" in original_budget
     plan = []
@@ -61,6 +129,13 @@ def test_the_preview_follows_every_save_and_problems_come_and_go(bench, tmp_path
         plan += [{"write": str(kansliet), "text": original.replace(sentence, f"Första förslag (utgåva {n}) ska tas fram")},
                  {"frame_text": f"Första förslag (utgåva {n}) ska tas fram", "label": "förhandsvisning"}]
     at = original_budget.index("summa: 2083296", original_budget.index("\nkostnader:"))
+    plan += [  # the shared sources and the stylesheet are the plan's too
+        {"write": str(shared), "text": originals[shared].replace("Kommitténs namn är", "Kommitténs fullständiga namn är")},
+        {"frame_text": "Kommitténs fullständiga namn är", "label": "gemensamt"},
+        {"write": str(stylesheet), "text": originals[stylesheet].replace("--rubrik: #1f4e79;", "--rubrik: #6b2f8a;")},
+        {"until": "getComputedStyle(document.getElementById('forhandsvisning').contentDocument.querySelector('h1'))"
+                  ".color === 'rgb(107, 47, 138)'", "label": "stilmall"},
+    ]
     broken = original_budget[:at] + "summa: 2083297" + original_budget[at + len("summa: 2083296"):]
     line = original_budget[:at].count("\n") + 1
     plan += [
@@ -85,10 +160,10 @@ def test_the_preview_follows_every_save_and_problems_come_and_go(bench, tmp_path
     try:
         result = bench.browser(plan)["results"]
     finally:
-        kansliet.write_text(original, encoding="utf-8")
-        budget.write_text(original_budget, encoding="utf-8")
+        for path, content in originals.items():
+            path.write_text(content, encoding="utf-8")
     by = {r.get("label"): r for r in result if r.get("label")}
-    assert by["förhandsvisning"]["frame"]
+    assert {"förhandsvisning", "gemensamt", "stilmall", "fel", "rättat"} <= set(by)
     evaluated = [r["value"] for r in result if "eval" in r]
     assert evaluated[0] is True  # marked out of date
     assert evaluated[1] == f"/fil/sources/{YEAR}/budget.yaml#rad-{line}"

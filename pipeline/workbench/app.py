@@ -13,8 +13,10 @@ import datetime as dt
 import json
 import mimetypes
 import shutil
+import sys
 import tempfile
 import threading
+import traceback
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -121,6 +123,7 @@ class Workbench:
                "problem": self._part("problem.html"), "jobbstatus": self._part("jobbstatus.html")}
         for task in TASKS:
             out[f"jobb-{task.slug}"] = self._part("jobb.html", task=task, job=self.jobs.last.get(task.slug))
+            out[f"filer-{task.slug}"] = self._part("filer.html", task=task)
         out["svarsfiler"] = self._part("svarsfiler.html", stored=self.stored(), token=self.access.token)
         return out
 
@@ -304,6 +307,12 @@ def create_app(bench: Workbench) -> Guard:
         bench.broadcast.publish()
         return RedirectResponse("/steg/svar#uppladdade", status_code=303)
 
+    async def bug(request: Request, exc: Exception) -> Response:
+        traceback.print_exception(exc, file=sys.stderr)
+        return bench.page("fel.html", status=500, title="Ett oväntat fel",
+                          message="Sidan kunde inte visas på grund av ett fel i arbetsbänken (en bugg; detaljerna står i "
+                                  "terminalen där den startades). Försök igen, eller starta om arbetsbänken.")
+
     async def not_found(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 404:
             return _not_found(bench)
@@ -323,7 +332,7 @@ def create_app(bench: Workbench) -> Guard:
         Route("/steg/{slug:str}", step, methods=["GET", "HEAD", "POST"]),
         Mount("/statisk", StaticFiles(directory=str(HERE / "static")), name="statisk"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: not_found})
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: not_found, Exception: bug})
     return Guard(app, bench.access, bench.refusal)
 
 

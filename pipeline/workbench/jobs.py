@@ -9,6 +9,7 @@ under build/ÅR and archive/ that are new or changed when it is done.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import threading
 import traceback
@@ -80,8 +81,8 @@ class Jobs:
         return job, STARTED
 
     def say(self, job: Job, line: str) -> None:
-        """Add a progress line to a running job's page."""
-        job.lines.append(line)
+        """Add a progress line to a running job's page (paths as from the project root, as the command shows them)."""
+        job.lines.append(line.replace(f"{self.root}{os.sep}", ""))
         self.changed()
 
     def _run(self, job: Job, work: Callable[[Job], None]) -> None:
@@ -89,7 +90,7 @@ class Jobs:
         try:
             work(job)
         except steps.PipelineError as exc:
-            job.errors = exc.lines()
+            job.errors = [line.replace(f"{self.root}{os.sep}", "") for line in exc.lines()]
         except Exception:  # a bug: its traceback goes to the terminal, the page says what happened
             traceback.print_exc(file=sys.stderr)
             job.errors = ["Steget stoppades av ett oväntat fel i arbetsbänken (en bugg; detaljerna står i terminalen "

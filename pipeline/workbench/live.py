@@ -162,10 +162,16 @@ class Live:
     def _watch(self) -> None:
         # step: how long to wait for more changes after one (an editor writes a file in steps);
         # short, since the median from saving to the new text on screen should be well under a second.
-        for _ in watchfiles.watch(*[f for f in self.folders if f.is_dir()], watch_filter=_IGNORED, debounce=400,
-                                  step=20, stop_event=self._stop, raise_interrupt=False, rust_timeout=500,
-                                  yield_on_timeout=False):
-            self.touch()
+        while not self._stop.is_set():
+            try:
+                for _ in watchfiles.watch(*[f for f in self.folders if f.is_dir()], watch_filter=_IGNORED,
+                                          debounce=400, step=20, stop_event=self._stop, raise_interrupt=False,
+                                          rust_timeout=500, yield_on_timeout=False):
+                    self.touch()
+            except Exception:  # a watched folder removed and made anew (git checkout): watch it again
+                traceback.print_exc(file=sys.stderr)
+                self._stop.wait(1.0)
+                self.touch()
 
     def _render_loop(self) -> None:
         while True:
@@ -203,8 +209,9 @@ class Live:
             self.problems, self.failures = problems, failures
             self.buildable = checked.sources is not None
             if page is not None:
+                if page != self.preview:  # a new page to show (a Word template's change shows only in the PDF)
+                    self.version += 1
                 self.preview, self.preview_digest, self.preview_made = page, digest, now
-                self.version += 1
             if page is not None and self.docs.digest != digest:
                 self._wanted = (digest, checked.sources)
                 self.docs = Documents(digest, WORKING)

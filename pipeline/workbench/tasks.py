@@ -155,7 +155,7 @@ def _compare(ctx: Context, job: Job, values: dict) -> None:
     ctx.jobs.say(job, f"Jämför {steps.display_path(values['gammal'], ctx.root)} med "
                       f"{steps.display_path(values['ny'], ctx.root)} …")
     for line in steps.compare_versions(values["gammal"], values["ny"], out):
-        ctx.jobs.say(job, line.replace(str(out), steps.display_path(out, ctx.root)))
+        ctx.jobs.say(job, line)
 
 
 # --- archive ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@
 //   {"shot": "/fil.png", "full": true}          skärmbild
 //   {"fetch": "css", "to": "/fil"}              hämta länkens mål med sidans kaka; ger status och typ
 //   {"eval": "uttryck"}                         värdet av ett JavaScript-uttryck på sidan
+//   {"until": "uttryck", "label": "namn"}       vänta tills uttrycket är sant; ms sedan sparandet
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
 import fs from "node:fs";
@@ -129,6 +130,9 @@ try {
       if (step.to) fs.writeFileSync(step.to, body);
       results.push({ fetch: href, status: response.status(), type: response.headers()["content-type"],
                      ms: Date.now() - (written || started), bytes: body.length });
+    } else if (step.until !== undefined) {
+      await page.waitForFunction(step.until, null, { polling: "raf", timeout: step.timeout || 60000 });
+      results.push({ until: step.until, label: step.label, ms: Date.now() - (written || started) });
     } else if (step.eval !== undefined) {
       results.push({ eval: step.eval, value: await page.evaluate(step.eval) });
     } else {

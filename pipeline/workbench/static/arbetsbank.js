@@ -33,13 +33,26 @@
     const view = frame.contentWindow;
     const x = view.scrollX, y = view.scrollY;
     doc.replaceChild(doc.adoptNode(next.documentElement), doc.documentElement);
+    outward(doc);
     view.scrollTo(x, y);
     return true;
+  }
+
+  // a link out of the plan opens in a tab of its own: the workbench's page does not let others into its frame
+  function outward(doc) {
+    for (const link of doc.querySelectorAll("a[href^='http'], a[href^='mailto:']")) {
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+    }
   }
 
   function listen() {
     const frame = document.getElementById("forhandsvisning");
     let version = frame ? Number(frame.dataset.version) : null;
+    if (frame) {
+      frame.addEventListener("load", () => frame.contentDocument && outward(frame.contentDocument));
+      if (frame.contentDocument && frame.contentDocument.readyState === "complete") outward(frame.contentDocument);
+    }
     let refreshing = Promise.resolve();
     const events = new EventSource("/handelser");
     events.addEventListener("lage", (event) => {
