@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 import mimetypes
 import shutil
@@ -35,8 +36,7 @@ from . import steps
 from .jobs import BUSY, RUNNING, STARTED, Jobs
 from .live import DONE, FAILED, NO_OFFICE, WAITING, Live
 from .office import WarmOffice
-from .security import (FORM_SCOPE_KEY, PREVIEW_HEADERS, SECURITY_HEADERS, TOKEN_FIELD, Access, Guard, Outside,
-                       inside, upload_name)
+from .security import FORM_SCOPE_KEY, PREVIEW_HEADERS, Access, Guard, Outside, inside, upload_name
 from .tasks import BY_SLUG, TASKS, Context, FormError, existing, occasions, stored_answers, versions
 
 HERE = Path(__file__).parent
@@ -116,15 +116,16 @@ class Workbench:
         return self.env.get_template("fel.html").render(bench=self, title=title, message=message, status=status,
                                                          signed_in=False, active="").encode("utf-8")
 
-    def fragments(self) -> dict[str, str]:
-        """The parts of the pages that change by themselves, rendered as the pages render them."""
+    def fragments(self, token) -> dict[str, str]:
+        """The parts of the pages that change by themselves, rendered as the pages render them (`token`
+        gives their forms' tokens: one per event stream, so an unchanged part renders the same)."""
         out = {"lage": self._part("lage.html"), "markering": self._part("markering.html"),
                "dokument": self._part("dokument.html"),
                "problem": self._part("problem.html"), "jobbstatus": self._part("jobbstatus.html")}
         for task in TASKS:
             out[f"jobb-{task.slug}"] = self._part("jobb.html", task=task, job=self.jobs.last.get(task.slug))
             out[f"filer-{task.slug}"] = self._part("filer.html", task=task)
-        out["svarsfiler"] = self._part("svarsfiler.html", stored=self.stored(), token=self.access.token)
+        out["svarsfiler"] = self._part("svarsfiler.html", stored=self.stored(), token=token)
         return out
 
     def _part(self, name: str, **context) -> str:
@@ -147,7 +148,8 @@ class Workbench:
                          for slug, job in self.jobs.last.items()}}
 
     def documents_state(self) -> str:
-        """What the PDF and DOCX links hold, as one word: klar, arbetar, fel (källfilerna), korrektur, saknas."""
+        """What the PDF and DOCX links hold now, as one word: väntar (nothing read yet), källfel (the sources
+        have problems), arbetar, klar, fel (not made or not proofread), saknas (no LibreOffice)."""
         live = self.live
         if live.digest is None:
             return WAITING
@@ -194,13 +196,15 @@ def create_app(bench: Workbench) -> Guard:
     async def events(request: Request) -> Response:
         entry = bench.broadcast.subscribe()
 
+        token = functools.lru_cache(maxsize=None)(bench.access.token)
+
         async def stream():
             try:
                 yield "retry: 1000\n\n"
                 last = None
                 while not bench.stopping.is_set():
                     data = json.dumps({"version": bench.live.version, "current": bench.live.current,
-                                       "fragments": bench.fragments()}, ensure_ascii=False)
+                                       "fragments": bench.fragments(token)}, ensure_ascii=False)
                     if data != last:
                         yield f"event: lage\ndata: {data}\n\n"
                         last = data

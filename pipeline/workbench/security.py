@@ -124,6 +124,7 @@ class Guard:
         if not self.access.is_key(cookies.get(self.access.cookie)):
             await self._refuse(send, 403, "Åtkomst nekad", _SIGN_IN)
             return
+        send = _with_headers(send)
         if method != "POST":
             await self.app(scope, receive, send)
             return
@@ -197,6 +198,17 @@ PREVIEW_HEADERS = {
                                "frame-ancestors 'self'; base-uri 'none'; form-action 'none'",
     "x-frame-options": "SAMEORIGIN",
 }
+
+
+def _with_headers(send):
+    """`send`, adding to each response the SECURITY_HEADERS it does not set itself."""
+    async def sending(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            present = {name.lower() for name, _ in message.get("headers", [])}
+            message["headers"] = list(message.get("headers", [])) + [
+                (name, value) for name, value in SECURITY_HEADERS if name not in present]
+        await send(message)
+    return sending
 
 
 def same_origin(headers: Headers, host: str) -> bool:
