@@ -149,6 +149,9 @@ def test_the_preview_follows_every_save_and_problems_come_and_go(bench, tmp_path
         {"eval": "document.getElementById('forhandsvisning').contentDocument.body.textContent.includes("
                  "'Första förslag (utgåva 2) ska tas fram')"},
         {"fetch": "#problem a", "to": str(tmp_path / "fil.html")},
+        {"goto": f"/pdf/verksamhetsplan-{YEAR}.pdf"},  # no current PDF: the page that says why
+        {"axe": "ingen aktuell PDF"},
+        {"goto": "/"},
         {"write": str(budget), "text": original_budget},
         {"text": "kostnader.summa", "in": "#problem", "gone": True, "label": "rättat"},
         {"text": "Inga fel", "in": "#problem"},
@@ -168,6 +171,9 @@ def test_the_preview_follows_every_save_and_problems_come_and_go(bench, tmp_path
     assert evaluated[0] is True  # marked out of date
     assert evaluated[1] == f"/fil/sources/{YEAR}/budget.yaml#rad-{line}"
     assert evaluated[2] is True and evaluated[3] is False
+    no_pdf = next(r for r in result if "axe" in r)
+    assert no_pdf["violations"] == [] and no_pdf["title"].startswith("Ingen aktuell PDF")
+    assert next(r for r in result if r.get("goto", "").startswith("/pdf/"))["status"] == 409
     fetched = [r for r in result if "fetch" in r]
     assert fetched[0]["status"] == 200
     view = (tmp_path / "fil.html").read_text(encoding="utf-8")
@@ -514,8 +520,17 @@ def test_every_page_is_axe_clean_reflows_at_320_px_and_works_by_keyboard(bench):
         plan.append({"viewport": width})
         for page in PAGES:
             plan += [{"goto": page}, {"axe": f"{page} {width}"}]
-    plan += [
+    plan += [  # a form sent with a wrong value: the field is marked and the message tied to it
         {"viewport": 1280},
+        {"goto": "/steg/jamfor"},
+        {"eval": "document.getElementById('ny').value = ''"},
+        {"click": "form.stegformular button[type=submit]"},
+        {"axe": "formulär med fel"},
+        {"eval": "[document.getElementById('ny').getAttribute('aria-invalid'), "
+                 "document.getElementById('ny').getAttribute('aria-describedby'), "
+                 "document.getElementById('formularfel').textContent.trim()]"},
+    ]
+    plan += [
         {"goto": "/"},
         {"tab_to": ".hopplank", "max": 1},
         {"press": "Enter"},
@@ -529,7 +544,7 @@ def test_every_page_is_axe_clean_reflows_at_320_px_and_works_by_keyboard(bench):
     result = bench.browser(plan)
     assert result["outside"] == []  # nothing but the workbench itself is loaded
     checked = [r for r in result["results"] if "axe" in r]
-    assert len(checked) == 2 * len(PAGES)
+    assert len(checked) == 2 * len(PAGES) + 1
     for page in checked:
         assert page["violations"] == [], (page["axe"], page["violations"])
         assert page["scrollWidth"] <= page["clientWidth"] and page["wide"] == [], page
@@ -537,7 +552,8 @@ def test_every_page_is_axe_clean_reflows_at_320_px_and_works_by_keyboard(bench):
     tabs = [r for r in result["results"] if "tab_to" in r]
     assert all(t["reached"] and t["outline"] for t in tabs), tabs
     evaluated = [r["value"] for r in result["results"] if "eval" in r]
-    assert evaluated == ["huvudinnehall", "/steg/bygg?meddelande=startat"]
+    assert evaluated[1] == ["true", "formularfel", "Välj den nyare versionen."]
+    assert evaluated[2:] == ["huvudinnehall", "/steg/bygg?meddelande=startat"]
 
 
 def test_everything_on_the_pages_is_swedish(bench):
