@@ -9,7 +9,7 @@ SYSTEM := $(VENV)/.systempaket
 # E-ARK's validator for the archive tests, in an environment of its own (it pins an older lxml).
 EARK := .venv-eark/.installerad
 
-.PHONY: test check-% plan-% docx-% remiss-% uppfoljning-% lint-templates system-deps bench compare-engines clean
+.PHONY: test check-% plan-% docx-% remiss-% uppfoljning-% arbeta-% lint-templates system-deps bench compare-engines clean
 
 # Only the dependencies listed in pyproject.toml are installed; the pipeline runs from this folder
 # (python -m pipeline; pytest via pythonpath). An editable install of the project itself would add
@@ -47,6 +47,10 @@ remiss-%: $(STAMP) $(SYSTEM)
 # The follow-up of a year's plan (build/ÅR/uppfoljning-ÅR-TILLFÄLLE.docx, .pdf, .html).
 uppfoljning-%: $(STAMP) $(SYSTEM)
 	@$(PY) -m pipeline follow-up $*
+
+# The workbench: the plan, its problems and the year's steps in the browser, live (docs/arbetsbanken.md).
+arbeta-%: $(STAMP) $(SYSTEM)
+	@$(PY) -m pipeline serve $*
 
 check-%: $(STAMP)
 	@$(PY) -m pipeline check $*

@@ -140,6 +140,12 @@ def main(argv: list[str] | None = None) -> int:
                            "templates/missiv.docx och templates/uppfoljning.docx; en mall vars namn börjar med 'missiv' "
                            "eller 'uppfoljning' kontrolleras som missiv eller uppföljning)")
 
+    serve = commands.add_parser("serve", help="starta arbetsbänken: planen, dess fel och årets steg i webbläsaren, "
+                                "uppdaterade medan du skriver (bara på den här datorn)")
+    serve.add_argument("year", metavar="ÅR")
+    serve.add_argument("--port", type=int, default=0, metavar="N", help="porten (standard: en ledig)")
+    serve.add_argument("--no-browser", action="store_true", help="öppna inte webbläsaren")
+
     args = parser.parse_args(argv)
     root = args.root.resolve()
     # SIGTERM (a stopped job, a closed terminal) unwinds like Ctrl-C: work files are removed,
@@ -197,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
             from .identities import add_identities
             for line in add_identities(root, args.year):
                 print(line)
+        elif args.command == "serve":
+            from .workbench.server import serve
+            return serve(root, args.year, port=args.port, browser=not args.no_browser)
         elif args.command == "new-year":
             from .newyear import new_year
             for line in new_year(root, args.year):

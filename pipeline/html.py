@@ -11,6 +11,7 @@ the website's editor. The same sources give the same bytes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from pathlib import Path
@@ -31,7 +32,7 @@ FIGURE_MARK = "vp-figur:"  # what a figure reference becomes for pandoc, replace
 def render_html(root: Path, sources: PlanSources, figures: dict[str, list[Figure]],
                 template: str = HTML_TEMPLATE, context: dict[str, Any] | None = None) -> bytes:
     """Return the plan's web page (UTF-8 bytes); another document's with its `template` and `context`."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError as JinjaError, UndefinedError
+    from jinja2 import TemplateError as JinjaError, UndefinedError
     from markupsafe import Markup
 
     folder = root / "templates"
@@ -43,9 +44,7 @@ def render_html(root: Path, sources: PlanSources, figures: dict[str, list[Figure
     converter.prepare(context)
     context = _as_html(context, converter)
     context["stilmall"] = Markup((folder / STYLESHEET).read_text(encoding="utf-8"))
-    env = Environment(loader=FileSystemLoader(str(folder)), autoescape=True, undefined=StrictUndefined,
-                      keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
-    env.filters["fotnot"] = note_mark
+    env = _environment(str(folder))
     shown = display_path(folder / template, root)
     try:
         page = env.get_template(template).render(context)
@@ -54,6 +53,17 @@ def render_html(root: Path, sources: PlanSources, figures: dict[str, list[Figure
     except JinjaError as exc:
         raise TemplateError(shown, f"mallen kunde inte fyllas i ({exc}).") from exc
     return _finish(page, shown)
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(folder: str):
+    """The Jinja environment of a templates folder, kept: it compiles each template once and again only
+    when the file changes (a process that renders many pages, such as the workbench, pays once)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    env = Environment(loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined,
+                      keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["fotnot"] = note_mark
+    return env
 
 
 class _Converter:

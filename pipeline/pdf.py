@@ -5,7 +5,9 @@ private profile as soon as the session opens, so LibreOffice boots while Python 
 DOCX, and several documents in one run share it. A request that takes longer than the timeout
 kills the helper and soffice (their whole process group) and says so; a crash is retried once
 in a fresh session. A running LibreOffice is used instead when the user points at it
-(`--soffice-url` or VP_SOFFICE_URL); it is never stopped by us.
+(`--soffice-url` or VP_SOFFICE_URL); it is never stopped by us. A session opened with a `pipe`
+name lets other sessions share its soffice (`soffice_url=session.connect_url`): the workbench
+keeps one LibreOffice warm for all its work that way.
 """
 
 from __future__ import annotations
@@ -66,11 +68,12 @@ def open_session(soffice_url: str | None = None) -> "LibreOffice | LibreOfficeMi
 class LibreOffice:
     """A LibreOffice session for any number of conversions and comparisons."""
 
-    def __init__(self, soffice_url: str | None = None, timeout: float | None = None):
+    def __init__(self, soffice_url: str | None = None, timeout: float | None = None, pipe: str | None = None):
         reason = libreoffice_status()
         if reason:
             raise LibreOfficeMissing(f"{reason} {INSTALL_HINT}")
         self.url = soffice_url or os.environ.get("VP_SOFFICE_URL") or None
+        self.pipe = pipe  # the name the soffice we start listens on (other sessions may connect to it)
         self.timeout = timeout or float(os.environ.get("VP_LO_TIMEOUT", DEFAULT_TIMEOUT))
         self.work = Path(tempfile.mkdtemp(prefix="vp-lo-"))
         self.proc: subprocess.Popen | None = None
@@ -78,6 +81,11 @@ class LibreOffice:
         self.starts = 0
         self.documents = 0
         self._start()
+
+    @property
+    def connect_url(self) -> str | None:
+        """The address another session can share this session's soffice by (None without a `pipe`)."""
+        return self.url or (f"pipe,name={self.pipe}" if self.pipe else None)
 
     def __enter__(self) -> "LibreOffice":
         return self
@@ -100,6 +108,8 @@ class LibreOffice:
             args += ["--keep-profile-as", str(PROFILE_TEMPLATE)]
         if self.url:
             args += ["--connect", self.url]
+        elif self.pipe:
+            args += ["--pipe", self.pipe]
         if os.environ.get("VP_SOFFICE"):
             args += ["--soffice", os.environ["VP_SOFFICE"]]
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}

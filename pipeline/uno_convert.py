@@ -5,7 +5,8 @@ Serves requests on stdin, one JSON object per line, and answers each on stdout:
     {"compare": ["OLD.docx", "NEW.docx", "OUT.docx"]} -> NEW with tracked changes against OLD
 The first line it prints is {"ready": true} once LibreOffice answers, or {"error": ...}.
 It starts its own soffice with a private profile (--profile), or uses a running one
-(--connect URL). At end of input it stops the soffice it started. Stdlib and uno only:
+(--connect URL); --pipe NAME names the pipe it listens on, so that other helpers can connect to
+the same soffice. At end of input it stops the soffice it started. Stdlib and uno only:
 this file must not import the pipeline package.
 """
 
@@ -100,6 +101,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--connect", default=None)
     parser.add_argument("--soffice", default=shutil.which("soffice") or "soffice")
+    parser.add_argument("--pipe", default=None, help="the pipe name the soffice started here listens on")
     parser.add_argument("--profile", default=None,
                         help="folder for a private LibreOffice profile (removed when done)")
     parser.add_argument("--keep-profile-as", default=None,
@@ -112,7 +114,7 @@ def main():
             context, desktop = connect(args.connect, time.monotonic() + CONNECT_TIMEOUT)
         else:
             profile = args.profile or tempfile.mkdtemp(prefix="vp-lo-profil-")
-            url = f"pipe,name=vp-{uuid.uuid4().hex}"
+            url = f"pipe,name={args.pipe or 'vp-' + uuid.uuid4().hex}"
             proc = subprocess.Popen(
                 [args.soffice, "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
                  "--nolockcheck", "--nofirststartwizard",

@@ -1,6 +1,9 @@
-"""Benchmark: per-stage medians and the speed ratios of issues 9 and 14, measured in one run.
+"""Benchmark: per-stage medians and the speed ratios of issues 9, 14 and 29, measured in one run.
 
-    make bench            (or: .venv/bin/python tools/bench.py [--runs N])
+    make bench            (or: .venv/bin/python tools/bench.py [--runs N] [--arbetsbank])
+
+--arbetsbank measures only the workbench (issue 29): from a saved source file to the new text in the
+open preview (in Chromium), and to the PDF at the preview's link holding the change.
 
 Prints a Markdown report; docs/prestanda.md holds the figures recorded on the project's machine.
 Not a test: nothing here asserts a time.
@@ -23,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from pipeline.build import check, make_docx, make_figures  # noqa: E402
 from pipeline.markdown import markdown_to_docx, reference_doc  # noqa: E402
@@ -166,10 +170,66 @@ def four_years(tmp: Path) -> Path:
     return root
 
 
+def workbench_times(tmp: Path, runs: int) -> tuple[list[float], list[float], list[float]]:
+    """The workbench on a copy of the project: seconds from saving a source file to the new text in the open
+    preview (Chromium), and from saving to the PDF at the preview's link holding the change, each PDF paired
+    with a bare `soffice --convert-to pdf` of the same DOCX."""
+    from workbench_driver import Workbench
+    root = tmp / "arbetsbank"
+    shutil.copytree(ROOT / "sources", root / "sources")
+    shutil.copytree(ROOT / "templates", root / "templates")
+    if (ROOT / "build" / ".cache").is_dir():
+        shutil.copytree(ROOT / "build" / ".cache", root / "build" / ".cache")
+    source = root / "sources" / "2024" / "kansliet.yaml"
+    original = source.read_text(encoding="utf-8")
+    sentence = "Första förslag ska tas fram"
+    server = Workbench(root, tmp / "arbetsbank-körning")
+    try:
+        server.wait_ready()
+        plan = []
+        for n in range(max(runs, 5) * 2):  # the preview is cheap: more saves give a steadier median
+            marked = f"Första förslag (förhandsvisning {n}) ska tas fram"
+            plan += [{"write": str(source), "text": original.replace(sentence, marked)},
+                     {"frame_text": marked, "label": "förhandsvisning"}]
+        preview = [r["ms"] / 1000 for r in server.browser(plan)["results"] if r.get("label") == "förhandsvisning"]
+        pdf, bare = [], []
+        docx = tmp / "arbetsbank.docx"
+        for n in range(runs):
+            server.wait_ready()
+            marked = f"Första förslag (PDF {n}) ska tas fram"
+            source.write_text(original.replace(sentence, marked), encoding="utf-8")
+            start = time.perf_counter()
+            status, _, data = server.get("/pdf/verksamhetsplan-2024.pdf")
+            pdf.append(time.perf_counter() - start)
+            shown = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True).stdout.decode()
+            if status != 200 or marked not in " ".join(shown.split()):
+                raise SystemExit(f"PDF:en vid länken saknar ändringen (status {status}).")
+            docx.write_bytes(server.get("/docx/verksamhetsplan-2024.docx")[2])
+            bare.append(timed(lambda: bare_once(docx)))
+    finally:
+        server.stop()
+    return preview, pdf, bare
+
+
+def print_workbench(preview: list[float], pdf: list[float], bare: list[float]) -> None:
+    p, b = statistics.median(pdf), statistics.median(bare)
+    print("\n| arbetsbänken (#29) | tider (s) | kvot | mål |\n| --- | --- | ---: | --- |")
+    print(f"| från sparad källfil till ny text i förhandsvisningen (Chromium), median av {len(preview)} "
+          f"| {statistics.median(preview):.2f} (min {min(preview):.2f}, max {max(preview):.2f}) | | < 1 s |")
+    print(f"| från sparad källfil till PDF:en vid länken med ändringen ÷ bar `soffice --convert-to pdf` av samma "
+          f"DOCX | {p:.2f} / {b:.2f} | {p / b:.2f} | < 0,6 |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    runs = parser.parse_args().runs
+    parser.add_argument("--arbetsbank", action="store_true", help="mät bara arbetsbänken (#29)")
+    arguments = parser.parse_args()
+    runs = arguments.runs
+    if arguments.arbetsbank:
+        with tempfile.TemporaryDirectory(prefix="vp-bench-") as tmp_name:
+            print_workbench(*workbench_times(Path(tmp_name), runs))
+        return 0
     with tempfile.TemporaryDirectory(prefix="vp-bench-") as tmp_name:
         tmp = Path(tmp_name)
         stages = stage_times(runs)
@@ -190,6 +250,7 @@ def main() -> int:
                                                         "--force", *years))
         singles = median_of(max(1, runs // 2), lambda: [run(PY, "-m", "pipeline", "--root", str(root), "build",
                                                             "--force", y) for y in years])
+        workbench = workbench_times(tmp, runs)
     cores = os.cpu_count()
     print(f"# Prestandamätning {dt.date.today().isoformat()}\n")
     print(f"Dator: {platform.machine()}, {cores} kärnor, Python {platform.python_version()}, "
@@ -212,6 +273,7 @@ def main() -> int:
           f"| {noop_cli:.3f} / {full:.2f} | {noop_cli / full:.3f} | ≤ 0,05 |")
     print(f"| fyra planer i en körning ÷ fyra enskilda byggen | {batch:.2f} / {singles:.2f} "
           f"| {batch / singles:.2f} | ≤ 0,5 |")
+    print_workbench(*workbench)
     return 0
 
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installera de Debian-paket som pipelinen behöver (LibreOffice, python3-uno, poppler, Graphviz, typsnitt).
 # Med argumentet "test" även det som bara testerna behöver: jing (validerar Word-filer mot ISO 29500),
-# Chromium, Node.js och Java (webbsidan provas med axe-core i en riktig webbläsare och Nu Html Checker;
+# Chromium (med svenska, chromium-l10n), Node.js och Java (webbsidan provas med axe-core i en riktig webbläsare och Nu Html Checker;
 # npm-paketen installeras av tools/install-browser-tools.sh).
 # Körs av make vid behov. Kräver root för apt-get; annars skrivs kommandot ut.
 set -eu
@@ -21,6 +21,12 @@ if [ "${1:-}" = "test" ]; then
     for pair in jing:jing chromium:chromium node:nodejs npm:npm java:default-jre-headless; do
         command -v "${pair%%:*}" >/dev/null 2>&1 || { TEST_PACKAGES="$TEST_PACKAGES ${pair#*:}"; missing="yes"; }
     done
+    # Chromium in Swedish: the workbench's tests and screenshots show its own controls (a file field's
+    # button) as a Swedish user sees them
+    if ! command -v chromium >/dev/null 2>&1 || [ -d /usr/lib/chromium/locales ] && \
+            [ ! -f /usr/lib/chromium/locales/sv.pak ]; then
+        TEST_PACKAGES="$TEST_PACKAGES chromium-l10n"; missing="yes"
+    fi
     PACKAGES="$PACKAGES$TEST_PACKAGES"
 fi
 [ -z "$missing" ] && exit 0

@@ -1,0 +1,101 @@
+// Arbetsbänken, i webbläsaren: håller sidan aktuell medan källfilerna skrivs och tar emot filer som dras
+// till uppladdningen. Sidan fungerar utan skriptet (formulären skickas som vanligt); skriptet gör den levande:
+// - lyssnar på /handelser (server-sent events) och byter in de delar av sidan som ändrats,
+// - byter in förhandsvisningen när en ny finns, utan att tappa läsplatsen i den.
+"use strict";
+(function () {
+  const shown = new Map();  // the HTML each live part shows now
+
+  function replacePart(element, html) {
+    if (shown.get(element.id) === html) return;
+    shown.set(element.id, html);
+    // keep the keyboard's place: the same link or button gets focus again
+    const active = document.activeElement;
+    const key = active && element.contains(active) ? (active.getAttribute("href") || active.getAttribute("aria-label") || active.id) : null;
+    element.innerHTML = html;
+    if (key) {
+      const again = [...element.querySelectorAll("a, button, input, select")].find(
+        (e) => (e.getAttribute("href") || e.getAttribute("aria-label") || e.id) === key);
+      if (again) again.focus();
+    }
+  }
+
+  async function refreshPreview(frame) {
+    const response = await fetch("/forhandsvisning", { cache: "no-store", credentials: "same-origin" });
+    if (!response.ok) return false;
+    const text = await response.text();
+    const doc = frame.contentDocument;
+    if (!doc || !doc.documentElement) {
+      frame.src = "/forhandsvisning";
+      return true;
+    }
+    const next = new DOMParser().parseFromString(text, "text/html");
+    const view = frame.contentWindow;
+    const x = view.scrollX, y = view.scrollY;
+    doc.replaceChild(doc.adoptNode(next.documentElement), doc.documentElement);
+    outward(doc);
+    view.scrollTo(x, y);
+    return true;
+  }
+
+  // a link out of the plan opens in a tab of its own: the workbench's page does not let others into its frame
+  function outward(doc) {
+    for (const link of doc.querySelectorAll("a[href^='http'], a[href^='mailto:']")) {
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+    }
+  }
+
+  function listen() {
+    const frame = document.getElementById("forhandsvisning");
+    let version = frame ? Number(frame.dataset.version) : null;
+    if (frame) {
+      frame.addEventListener("load", () => frame.contentDocument && outward(frame.contentDocument));
+      if (frame.contentDocument && frame.contentDocument.readyState === "complete") outward(frame.contentDocument);
+    }
+    let refreshing = Promise.resolve();
+    const events = new EventSource("/handelser");
+    events.addEventListener("lage", (event) => {
+      const data = JSON.parse(event.data);
+      for (const [id, html] of Object.entries(data.fragments)) {
+        const element = document.getElementById(id);
+        if (element) {
+          if (!shown.has(id)) shown.set(id, element.innerHTML);
+          replacePart(element, html);
+        }
+      }
+      if (document.body.classList.contains("startsida")) document.body.classList.toggle("inaktuell", !data.current);
+      if (frame && data.version !== version) {
+        const wanted = data.version;
+        refreshing = refreshing.then(() => refreshPreview(frame)).then((done) => {
+          if (done) { version = wanted; frame.dataset.version = String(wanted); }
+        });
+      }
+    });
+  }
+
+  function dropZone() {
+    const zone = document.querySelector("[data-slappyta]");
+    if (!zone) return;
+    const input = zone.querySelector("input[type=file]");
+    const chosen = zone.querySelector(".valda");
+    const say = () => {
+      const names = [...input.files].map((f) => f.name);
+      chosen.textContent = names.length ? `Valda filer (${names.length}): ${names.join(", ")}` : "";
+    };
+    input.addEventListener("change", say);
+    zone.addEventListener("dragover", (event) => { event.preventDefault(); zone.classList.add("over"); });
+    zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+    zone.addEventListener("drop", (event) => {
+      event.preventDefault();
+      zone.classList.remove("over");
+      if (event.dataTransfer && event.dataTransfer.files.length) {
+        input.files = event.dataTransfer.files;
+        say();
+      }
+    });
+  }
+
+  listen();
+  dropZone();
+})();
