@@ -18,7 +18,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import ROOT, copy_project, make_round, run_cli
+from conftest import ROOT, ROUND_FILE, copy_project, make_round, run_cli
 from pipeline.pdf import libreoffice_status
 from drafts import add_comments
 from workbench_driver import Workbench, alive, pgrep
@@ -246,11 +246,13 @@ def test_follow_up_and_archive_are_steps_too(bench):
     assert status == 303
     job = bench.wait_job("uppfoljning")
     assert not job["errors"] and f"build/{YEAR}/uppfoljning-{YEAR}-helar.pdf" in job["files"]
-    status, _, _ = bench.post("/steg/arkiv", {"vad": "planen"})
+    status, _, _ = bench.post("/steg/arkiv", {"vad": "planen", "leverans": "zip"})
     job = bench.wait_job("arkiv")
     assert not job["errors"], job
     assert any(line.startswith("Arkiverade") for line in job["lines"])
-    assert (bench.root / "archive" / YEAR / "SHA256SUMS").is_file()
+    package = f"verksamhetsplan-{YEAR}-beslutad-2024-01-16"
+    assert (bench.root / "archive" / package / "METS.xml").is_file()
+    assert f"archive/{package}.sha256" in job["files"] and f"build/leverans/{package}.zip" in job["files"], job
     verified = run_cli("verify-archive", root=bench.root)
     assert verified.returncode == 0, verified.stderr
     # a form value outside the choices is refused, with the field marked
@@ -262,7 +264,8 @@ def test_follow_up_and_archive_are_steps_too(bench):
 # --- the round and its answers ---------------------------------------------------------------------------
 
 def test_the_round_and_the_answers_compiled_in_the_browser(bench, tmp_path):
-    make_round(bench.root, version=2)
+    # the workbench sends the round today, so its answer date must lie ahead (a Friday far away)
+    make_round(bench.root, version=2, text=ROUND_FILE.replace("svar_senast: 2024-02-09", "svar_senast: 2099-02-06"))
     bench.wait_ready()
     bench.post("/steg/remiss")
     job = bench.wait_job("remiss")
@@ -569,6 +572,14 @@ def test_everything_on_the_pages_is_swedish(bench):
 
 # --- stopping ------------------------------------------------------------------------------------------
 
+def _command_line(pid: int) -> str:
+    """The process's command line, or "" when it has ended meanwhile (a helper's short-lived child)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:
+        return ""
+
+
 def test_sigterm_stops_the_server_and_every_libreoffice_it_started(bench):
     bench.post("/steg/remiss")  # LibreOffice busy with a step (or with the build started by keyboard)
     bench.wait(lambda s: s["job"] is not None, what="ett pågående steg")
@@ -576,10 +587,10 @@ def test_sigterm_stops_the_server_and_every_libreoffice_it_started(bench):
     started = bench.descendants()
     pipe = bench.state()["office_pipe"]
     assert pgrep(pipe), "LibreOffice körs inte"
-    assert any(pid for pid in started if "soffice" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"))
+    assert any(pid for pid in started if "soffice" in _command_line(pid))
     assert bench.stop(signal.SIGTERM) == 0
     assert "Arbetsbänken är stängd" in bench.stderr()
-    assert alive(started) == [], [Path(f"/proc/{p}/cmdline").read_text(errors="replace") for p in alive(started)]
+    assert alive(started) == [], [_command_line(p) for p in alive(started)]
     assert pgrep(pipe) == [] and pgrep(str(bench.tmp)) == []
 
 

@@ -84,7 +84,7 @@ class Workbench:
         self.stopping = threading.Event()
         self.office = WarmOffice()
         self.live = Live(root, year, self.office, self.broadcast.publish)
-        self.jobs = Jobs(root, [root / "build" / year, root / "archive"], self.broadcast.publish)
+        self.jobs = Jobs(root, [root / "build" / year, root / "build" / "leverans", root / "archive"], self.broadcast.publish)
         self.context = Context(root, year, self.office, self.jobs)
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
                                       undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)

@@ -52,7 +52,7 @@ class Jobs:
 
     def __init__(self, root: Path, watched: Iterable[Path], changed: Callable[[], None]):
         self.root = root
-        self.watched = list(watched)     # where a step writes: build/ÅR, archive/
+        self.watched = list(watched)     # where a step writes: build/ÅR, build/leverans, archive/
         self.changed = changed
         self.running: Job | None = None
         self.last: dict[str, Job] = {}

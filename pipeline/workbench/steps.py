@@ -48,13 +48,13 @@ class Checked:
 def check_sources(root: Path, year: str) -> Checked:
     """Return every problem `check ÅR` prints, and the sources the plan builds from (None if it cannot).
 
-    The follow-up's problems are shown but do not stop the plan (as in `build`).
+    The follow-up's and the round's problems are shown but do not stop the plan (as in `build`).
     """
     try:
         return Checked([], check(root, year))
     except SourceErrors as every:
         try:
-            return Checked(every.problems, check(root, year, follow_ups=False))
+            return Checked(every.problems, check(root, year, follow_ups=False, round_file=False))
         except SourceErrors:
             return Checked(every.problems, None)
 
@@ -117,14 +117,16 @@ def compare_versions(old: Path, new: Path, out: Path) -> list[str]:
     return run_compare(old, new, out, engine=DEFAULT_ENGINE, author=DEFAULT_AUTHOR)
 
 
-def archive_plan(root: Path, year: str, soffice_url: str | None) -> list[str]:
-    """Archive the decided plan (`archive ÅR`); return its lines."""
-    return archive(root, year, soffice_url=soffice_url)
+def archive_plan(root: Path, year: str, soffice_url: str | None, anyway: bool = False,
+                 delivery: str | None = None) -> list[str]:
+    """Archive the decided plan (`archive ÅR [--trots-ändringar] [--leverans zip|tar]`); return its lines."""
+    return archive(root, year, soffice_url=soffice_url, anyway=anyway, delivery=delivery)
 
 
-def archive_the_follow_up(root: Path, year: str, occasion: str, soffice_url: str | None) -> list[str]:
-    """Archive a follow-up (`archive ÅR --uppföljning TILLFÄLLE`); return its lines."""
-    return archive_follow_up(root, year, occasion, soffice_url=soffice_url)
+def archive_the_follow_up(root: Path, year: str, occasion: str, soffice_url: str | None, anyway: bool = False,
+                          delivery: str | None = None) -> list[str]:
+    """Archive a follow-up (`archive ÅR --uppföljning TILLFÄLLE ...`); return its lines."""
+    return archive_follow_up(root, year, occasion, soffice_url=soffice_url, anyway=anyway, delivery=delivery)
 
 
 def follow_up(root: Path, year: str, occasion: str | None, soffice_url: str | None) -> list[str]:

@@ -168,18 +168,23 @@ def occasions(ctx: Context) -> list[str]:
 
 def _archive_values(ctx: Context, form: dict) -> dict:
     what = form.get("vad") or "planen"
+    delivery = form.get("leverans") or None
+    if delivery not in (None, "zip", "tar"):
+        raise FormError("Välj en leveransfil i listan (zip eller tar), eller ingen.", "leverans")
+    options = {"anyway": form.get("trots") == "ja", "delivery": delivery}
     if what == "planen":
-        return {"occasion": None}
+        return {"occasion": None, **options}
     occasion = what.removeprefix("uppfoljning-")
     if what.startswith("uppfoljning-") and occasion in occasions(ctx):
-        return {"occasion": occasion}
+        return {"occasion": occasion, **options}
     raise FormError("Välj vad som ska arkiveras: planen eller en av uppföljningarna i listan.", "vad")
 
 
 def _archive(ctx: Context, job: Job, values: dict) -> None:
+    options = {"anyway": values["anyway"], "delivery": values["delivery"]}
     with ctx.office.exclusive(job.title):
-        lines = (steps.archive_the_follow_up(ctx.root, ctx.year, values["occasion"], ctx.office.url)
-                 if values["occasion"] else steps.archive_plan(ctx.root, ctx.year, ctx.office.url))
+        lines = (steps.archive_the_follow_up(ctx.root, ctx.year, values["occasion"], ctx.office.url, **options)
+                 if values["occasion"] else steps.archive_plan(ctx.root, ctx.year, ctx.office.url, **options))
     for line in lines:
         ctx.jobs.say(job, line)
 
@@ -212,9 +217,12 @@ def existing(ctx: Context, slug: str) -> list[str]:
         found = [ctx.compilation, ctx.compilation.with_suffix(".csv")]
     elif slug == "jamfor":
         found = sorted((out / "jamforelser").glob("*.docx"))
-    elif slug == "arkiv":
+    elif slug == "arkiv":  # the year's information packages (and their .sha256 lists), the older year folders
         archive = ctx.root / "archive"
-        found = sorted(p for folder in sorted(archive.glob(f"{year}*")) if folder.is_dir() for p in folder.iterdir())
+        named = [f"verksamhetsplan-{year}-*", f"uppfoljning-{year}-*", f"{year}", f"{year}-uppfoljning-*"]
+        entries = sorted({p for pattern in named for p in archive.glob(pattern)})
+        found = [f for p in entries for f in (sorted(q for q in p.rglob("*")) if p.is_dir() else [p])]
+        found += sorted((ctx.root / "build" / "leverans").glob(f"*-{year}-*"))
     elif slug == "uppfoljning":
         found = sorted(out.glob(f"uppfoljning-{year}-*.*"))
     return [p.relative_to(ctx.root).as_posix() for p in found if p.is_file() and not p.name.startswith(".")]
@@ -241,9 +249,10 @@ TASKS = [
          "i build/ÅR/jamforelser/ (som kommandot compare).",
          "compare GAMMAL.docx NY.docx --out UT.docx", _compare, _compare_values),
     Task("arkiv", "Arkiv", "Arkivera", "Arkivera",
-         "Arkiverar den beslutade planen (eller en uppföljning) i archive/ med PDF/A, webbsida, metadata och "
-         "kontrollsummor. Ett arkiverat dokument skrivs aldrig över.",
-         "archive ÅR [--uppföljning TILLFÄLLE]", _archive, _archive_values),
+         "Arkiverar den beslutade planen (eller en uppföljning) som ett informationspaket för e-arkivet (E-ARK, "
+         "FGS Paketstruktur 2.0) i archive/: PDF/A, webbsida, beskrivning, proveniens och kontrollsummor. "
+         "Källfilerna ska vara incheckade i git. Ett arkiverat dokument skrivs aldrig över; se docs/arkivpaket.md.",
+         "archive ÅR [--uppföljning TILLFÄLLE] [--trots-ändringar] [--leverans zip]", _archive, _archive_values),
     Task("uppfoljning", "Uppföljning", "Bygg uppföljningen", "Bygg uppföljningen",
          "Skriver uppföljningen som Word-fil, PDF och webbsida i build/ÅR/ ur sources/ÅR/uppfoljning-*.yaml "
          "(som make uppfoljning-ÅR); se docs/uppfoljning.md.",
