@@ -33,10 +33,8 @@ def check(root: Path, year: int | str, follow_ups: bool = True) -> PlanSources:
     from .checks import follow_up_problems
     sources = read_plan(root, year)
     problems = sources.problems + plan_problems(sources)
-    if follow_ups and sources.complete:
+    if follow_ups:
         problems += follow_up_problems(sources)
-    elif follow_ups:
-        problems += sources.follow_up_problems
     if problems or not sources.complete:
         raise SourceErrors(problems)
     return sources

@@ -33,6 +33,9 @@ class SourceFile:
     # After items that did not validate were left out (load.validate): for each list path, the
     # original indices of the items kept, so that a rule's key path points into the file as written.
     kept: dict[Loc, list[int]] = field(default_factory=dict)
+    # Key paths (of the file as written) whose value had an error and stands in the model only as a
+    # placeholder (load.validate): the rules leave them to their own message (PlanSources.known).
+    unknown: set[Loc] = field(default_factory=set)
 
     def original(self, loc: Loc) -> Loc:
         """Return a key path of the validated (possibly pruned) data as a key path of the file."""
