@@ -225,8 +225,9 @@ def verify_archive(root: Path) -> list[str]:
         raise PipelineError("\n".join(problems + [f"{len(problems)} fel i arkivet. Återställ det som har ändrats "
                                                   f"från säkerhetskopian eller git; ett arkiverat dokument ändras "
                                                   f"aldrig."]))
-    folders = "1 mapp" if years == 1 else f"{years} mappar"
-    return [f"Arkivet är oförändrat: {files} filer i {folders} stämmer med sina kontrollsummor och "
+    from .formatting import counted
+    return [f"Arkivet är oförändrat: {counted(files, 'fil', 'filer')} i {counted(years, 'mapp', 'mappar')} stämmer "
+            f"med sina kontrollsummor och "
             f"metadata."]
 
 

@@ -203,7 +203,8 @@ def run_compare(old: Path, new: Path, out: Path, engine: str = DEFAULT_ENGINE, a
 
 
 def _count(n: int) -> str:
-    return "1 ändring" if n == 1 else f"{n} ändringar"
+    from .formatting import counted
+    return counted(n, "ändring", "ändringar")
 
 
 def _short(text: str, limit: int = 160) -> str:

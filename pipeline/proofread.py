@@ -26,6 +26,7 @@ import pikepdf
 
 from .errors import ProofreadError
 from .figures import MIN_TEXT_PT
+from .formatting import counted
 from .ooxml import NS, read_part
 from .pdf_content import Mark, document_marks
 from .pdf_tags import kids_of, is_element
@@ -386,7 +387,8 @@ def compare_footnotes(expected: dict[int, str], actual: Actual) -> list[str]:
     """Each footnote under its own number, with its own text, on the page of its reference."""
     problems = []
     if len(actual.notes) != len(expected):
-        problems.append(f"Word-filen har {len(expected)} fotnoter men PDF:en visar {len(actual.notes)}.")
+        problems.append(f"Word-filen har {counted(len(expected), 'fotnot', 'fotnoter')} men PDF:en visar "
+                        f"{len(actual.notes)}.")
     for number, (label, text, page) in enumerate(actual.notes, start=1):
         on = f" på sidan {page}" if page else ""
         if label != str(number):
@@ -407,7 +409,7 @@ def compare_figures(expected: list[str], actual: list, boxes: list[tuple]) -> li
     problems = []
     if [normalise(a) for a in expected] != [normalise(alt) for alt, _, _ in actual]:
         if len(expected) != len(actual):
-            problems.append(f"Word-filen har {len(expected)} figurer men PDF:en har {len(actual)}.")
+            problems.append(f"Word-filen har {counted(len(expected), 'figur', 'figurer')} men PDF:en har {len(actual)}.")
         for number, (want, (alt, page, _)) in enumerate(zip(expected, actual), start=1):
             if normalise(want) != normalise(alt):
                 problems.append(f"Figur {number} på sidan {page} har fel alternativtext: '{shown(alt)}'.")

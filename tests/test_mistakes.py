@@ -438,6 +438,101 @@ def test_new_year_marks_every_mention_of_the_old_year_and_check_lists_them(proje
     assert "mötena 2025 för Samarbetskommittén" in check
 
 
+def test_new_year_marks_the_year_before_the_old_year_too_and_check_lists_them(project):
+    """The 2024 plan's "Under 2023 genomfördes ..." is about the old plan's time as much as "2024" is."""
+    result = run_cli("new-year", "2025", root=project)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"\d+ ställen i texterna nämner 2024 eller 2023 och är markerade 'ATT GÖRA: kontrollera "
+                     r"årtalet'", result.stdout), result.stdout
+    base = project / "sources" / "2025"
+    check = run_cli("check", "2025", root=project).stderr
+    for path in list(base.rglob("*.yaml")) + list(base.rglob("*.md")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+            if not re.search(r"\b(2023|2024)\b", line) or path.suffix == ".yaml" and line.lstrip().startswith("#") \
+                    or line.lstrip().startswith("år:") or re.search(r"\b(2023|2024)-\d\d-\d\d$", line):
+                continue  # comments are updated; "år:" lists the years planned; a date of the past stays
+            assert "ATT GÖRA: " in line, (path, number, line)   # marked, or a value new-year left to fill in
+            assert f"{path.relative_to(project).as_posix()}:{number}:" in check, (path, number, line)
+    text = (base / "text/1-om-verksamhetsplanen.md").read_text(encoding="utf-8")
+    assert "\nATT GÖRA: kontrollera årtalet 2023 – Under 2023 genomfördes ett gemensamt nätverksmöte" in text
+    plan = yaml.safe_load((base / "plan.yaml").read_text(encoding="utf-8"))
+    assert plan["titel"] == "Verksamhetsplan och budget 2025"                      # the plan year: updated
+    assert plan["bilagor"][2]["rubrik"] == ("ATT GÖRA: kontrollera årtalet 2023 – Södertörns utvecklingsprogram "
+                                            "2023-2026, SUP 2040")
+    comm = yaml.safe_load((base / "kommunikationsplan.yaml").read_text(encoding="utf-8"))
+    assert comm["fotnoter"][2]["text"].startswith("ATT GÖRA: kontrollera årtalen 2024 och 2023 – StorSthlm har fått")
+
+
+def test_new_year_keeps_the_markdown_of_a_line_it_marks(project):
+    replace_in(project, "2024/text/2-utvecklingsaktiviteter.md", "\n",
+               "\n\n## Läget 2023\n\n- Uppföljningen 2024[^u] visar\n\n| År | Möten |\n|---|---|\n| 2023 | 4 |\n\n"
+               "[^u]: Uppföljningen av 2023 års plan.\n")
+    assert run_cli("check", "2024", root=project).returncode == 0
+    assert run_cli("new-year", "2025", root=project).returncode == 0
+    text = (project / "sources/2025/text/2-utvecklingsaktiviteter.md").read_text(encoding="utf-8")
+    for line in ("## ATT GÖRA: kontrollera årtalet 2023 – Läget 2023",
+                 "- ATT GÖRA: kontrollera årtalet 2024 – Uppföljningen 2024[^u] visar",
+                 "| ATT GÖRA: kontrollera årtalet 2023 – 2023 | 4 |",
+                 "[^u]: ATT GÖRA: kontrollera årtalet 2023 – Uppföljningen av 2023 års plan."):
+        assert line in text.split("\n"), (line, text)
+    lines = _problem_lines(project)
+    # each marked line is one to-do, and nothing else: the footnote still has its text
+    assert not [line for line in lines if "2-utvecklingsaktiviteter.md" in line and "att göra" not in line], lines
+
+
+def test_new_year_leaves_the_plans_date_to_fill_in(project):
+    assert run_cli("new-year", "2025", root=project).returncode == 0
+    path = project / "sources/2025/plan.yaml"
+    assert str(yaml.safe_load(path.read_text(encoding="utf-8"))["datum"]).startswith("ATT GÖRA")
+    text = path.read_text(encoding="utf-8")
+    line = text[: text.index("\ndatum:")].count("\n") + 2
+    assert f"sources/2025/plan.yaml:{line}: datum: att göra: ange utkastets datum (ÅÅÅÅ-MM-DD)" in \
+        _problem_lines(project)
+
+
+def _activities_in(root: Path, year: int) -> list[dict]:
+    def walk(goals):
+        for goal in goals or []:
+            yield from goal.get("aktiviteter") or []
+            yield from walk(goal.get("mål"))
+    base = root / "sources" / str(year)
+    goals = yaml.safe_load((base / "mal.yaml").read_text(encoding="utf-8"))
+    found = [a for area in goals["fokusområden"] for a in walk(area.get("mål"))]
+    for name in ("kansliet.yaml", "kommunikationsplan.yaml"):
+        found += yaml.safe_load((base / name).read_text(encoding="utf-8"))["aktiviteter"]
+    return found
+
+
+@pytest.mark.parametrize("follow_up", [True, False], ids=["med uppföljning", "utan uppföljning"])
+def test_new_year_counts_every_activity_it_leaves_out_by_its_reason(project, follow_up):
+    if not follow_up:
+        (project / "sources/2024/uppfoljning-helar.yaml").unlink()
+    before = _activities_in(project, 2024)
+    result = run_cli("new-year", "2025", root=project)
+    assert result.returncode == 0, result.stderr
+    left_out = len(before) - len(_activities_in(project, 2025))
+    rows = yaml.safe_load((project / "sources/2024/kommunikationsplan.yaml").read_text(encoding="utf-8"))["aktiviteter"]
+    bound = [row for row in rows if row.get("år") and 2025 not in row["år"]]
+    said = re.search(r"(\d+) rader i bilaga 1 planerades bara för 2024 \(år\) och togs inte med\.", result.stdout)
+    assert said and int(said.group(1)) == len(bound) == 2, result.stdout
+    finished = re.search(r"(\d+) genomförda eller strukna togs inte med", result.stdout)
+    assert (int(finished.group(1)) if finished else 0) + len(bound) == left_out, result.stdout
+    assert bool(finished) == follow_up
+
+
+def test_new_years_counts_agree_in_number():
+    from pipeline.newyear import _summary
+    lines = _summary(2024, 2025, "helår", marked=1, unfinished=1, finished=1, bound=1)
+    assert "1 aktivitet som inte blev klar är med och markerad 'ATT GÖRA: behåll eller stryk'; 1 genomförd eller " \
+           "struken togs inte med." in lines[1]
+    assert "1 rad i bilaga 1 planerades bara för 2024 (år) och togs inte med." in lines
+    assert "1 ställe i texterna nämner 2024 eller 2023 och är markerat 'ATT GÖRA: kontrollera årtalet'." in lines
+    lines = _summary(2024, 2025, "helår", marked=2, unfinished=2, finished=2, bound=0)
+    assert "2 aktiviteter som inte blev klara är med och markerade 'ATT GÖRA: behåll eller stryk'; 2 genomförda " \
+           "eller strukna togs inte med." in lines[1]
+    assert not [line for line in lines if "bilaga 1" in line]
+
+
 def test_new_year_renumbers_the_footnotes_it_keeps(project):
     assert run_cli("new-year", "2025", root=project).returncode == 0
     plan = yaml.safe_load((project / "sources/2025/kommunikationsplan.yaml").read_text(encoding="utf-8"))
