@@ -29,7 +29,7 @@ def plan_problems(sources: PlanSources) -> list[Problem]:
     `sources` may be incomplete (see load.read_plan): a rule that needs a file that could not be
     read is left out, every other rule still runs, so that one run reports everything.
     """
-    problems = [*check_shared(sources), *check_collaboration(sources)]
+    problems = [*check_shared(sources), *check_collaboration(sources), *check_contents_shown(sources)]
     content = sources.content
     if content.get("budget") is not None:
         problems += check_budget(sources, content["budget"])
@@ -70,6 +70,23 @@ def check_figures(s: PlanSources) -> Iterator[Problem]:
             elif name in GOAL_FIGURES and s.plan is not None and "mål" not in s.content:
                 yield Problem(s.text_paths[key], f"figuren 'figur:{name}' ritas från målen, men planen "
                               "har inget kapitel med 'innehåll: mål'.", line=line)
+
+
+def check_contents_shown(s: PlanSources) -> Iterator[Problem]:
+    """Yield a chapter or appendix whose `innehåll` another one already shows (each is shown once)."""
+    if s.plan is None:
+        return
+    seen: dict[str, tuple] = {}
+    parts = [(("kapitel", i), c.content) for i, c in enumerate(s.plan.chapters)]
+    parts += [(("bilagor", i), a.content) for i, a in enumerate(s.plan.appendices)]
+    for loc, content in parts:
+        if content is None or not s.known("plan", loc + ("innehåll",)):
+            continue
+        if content in seen:
+            first = s.files["plan"].line_of(s.files["plan"].original(seen[content] + ("innehåll",)))
+            yield s.problem("plan", loc + ("innehåll",), f"innehåll: {content} visas redan (rad {first}); varje "
+                                                        "innehåll visas en gång. Ta bort det ena.")
+        seen.setdefault(content, loc)
 
 
 def check_shared(s: PlanSources) -> Iterator[Problem]:

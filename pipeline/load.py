@@ -155,17 +155,16 @@ def read_plan(root: Path, year: int | str) -> PlanSources:
             if text is not None:
                 texts[relative] = text
                 text_paths[relative] = display_path(base / relative, root)
+        raw = files["plan"].data
+        if plan_has_problems and not (isinstance(raw.get("kapitel"), list) and isinstance(raw.get("bilagor", []), list)):
+            _read_every_text(root, base, texts, text_paths, problems)  # which texts it names cannot be told
     else:
         # plan.yaml is broken: still validate every content file present, and look at every
         # Markdown text of the year, so that all problems are reported in one run.
         for key, (filename, cls) in CONTENT_FILES.items():
             if (base / filename).exists():
                 content[key] = load(filename.removesuffix(".yaml"), base / filename, cls)
-        for path in sorted(base.rglob("*.md")):
-            relative = path.relative_to(base).as_posix()
-            text = read_text(path, display_path(path, root), problems)
-            if text is not None:
-                texts[relative], text_paths[relative] = text, display_path(path, root)
+        _read_every_text(root, base, texts, text_paths, problems)
     round_file = load("remiss", base / ROUND_FILE, m.RoundFile, partial=False) if (base / ROUND_FILE).exists() \
         else None
     # A follow-up's problems are kept apart: `check` reports them, but they do not stop the plan.
@@ -175,6 +174,18 @@ def read_plan(root: Path, year: int | str) -> PlanSources:
     follow_up_problems = problems[len(plan_problems):]
     return PlanSources(number, root, plan, municipalities, networks, collaboration, content, texts, files,
                        text_paths, plan_problems, round_file, follow_ups, follow_up_problems)
+
+
+def _read_every_text(root: Path, base: Path, texts: dict[str, str], text_paths: dict[str, str],
+                     problems: list[Problem]) -> None:
+    """Read every Markdown text of the year's folder not read yet."""
+    for path in sorted(base.rglob("*.md")):
+        relative = path.relative_to(base).as_posix()
+        if relative in texts or display_path(path, root) in text_paths.values():
+            continue
+        text = read_text(path, display_path(path, root), problems)
+        if text is not None:
+            texts[relative], text_paths[relative] = text, display_path(path, root)
 
 
 def _texts_written(data: Any) -> list[tuple[Loc, str]]:
@@ -279,6 +290,17 @@ def validate(source: SourceFile, cls: type[m.Model], problems: list[Problem], pa
 
     for loc, _ in todos:
         settle(loc, "todo")
+    # A misspelt key ('veckodg:') is one mistake: its value is read as the key it was meant to be,
+    # which is then not also missing, and a mistake in that value is reported in the same run.
+    renamed = _rename_misspelt_keys(data, cls, errors) if partial else {}
+    source.renamed = renamed
+    if renamed:
+        errors = [e for e in errors if e["type"] != "missing" or _as_written(cls, tuple(e["loc"])) not in renamed]
+        try:
+            cls.model_validate(data)
+        except ValidationError as exc:
+            errors += [e for e in exc.errors(include_url=False)
+                       if any(_as_written(cls, tuple(e["loc"]))[: len(new)] == new for new in renamed)]
     for error in errors:
         loc = _as_written(cls, tuple(error["loc"]))
         if any(loc[: len(t)] == t for t, _ in todos):
@@ -302,6 +324,24 @@ def validate(source: SourceFile, cls: type[m.Model], problems: list[Problem], pa
         source.kept, source.unknown = kept, unknown | {loc for loc in drop if loc is not None}
         return model
     return None  # what is left still does not validate: leave this file to its reported errors
+
+
+def _rename_misspelt_keys(data: Any, cls: type[BaseModel], errors: list[dict]) -> dict[Loc, Loc]:
+    """Move the value of each unknown key that is close to a key the item lacks ('veckodg' for
+    'veckodag') to that key; return new key path → key path as written."""
+    renamed: dict[Loc, Loc] = {}
+    for error in errors:
+        if error["type"] != "extra_forbidden":
+            continue
+        loc = tuple(error["loc"])
+        parent = _parent_of(data, loc)
+        if not isinstance(parent, dict) or loc[-1] not in parent:
+            continue
+        close = difflib.get_close_matches(str(loc[-1]), _known_keys(cls, _as_written(cls, loc[:-1])), n=1, cutoff=0.6)
+        if close and close[0] not in parent:
+            parent[close[0]] = parent.pop(loc[-1])
+            renamed[_as_written(cls, loc[:-1]) + (close[0],)] = loc
+    return renamed
 
 
 def _as_written(cls: type[BaseModel], loc: Loc) -> Loc:
@@ -330,7 +370,7 @@ def _reported_at(cls: type[m.Model], source: SourceFile, loc: Loc) -> Loc:
     """Return where a problem at `loc` is shown: a missing key that the model places next to another
     (Plan.ABSENT_AT: a draft's version, at its status) at that key, anything else at `loc`."""
     placed = getattr(cls, "ABSENT_AT", {})
-    if len(loc) == 1 and loc not in source.lines and loc[0] in placed:
+    if len(loc) == 1 and loc not in source.lines and loc not in source.renamed and loc[0] in placed:
         return (placed[loc[0]],)
     return loc
 

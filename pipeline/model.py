@@ -51,6 +51,8 @@ def _as_time(value: object) -> object:
         return value
     if isinstance(value, int) and 0 <= value < 24 * 60:
         return dt.time(value // 60, value % 60)
+    if isinstance(value, (int, float)):
+        return str(value)  # not a time of day (pydantic would read it as seconds, in UTC)
     if isinstance(value, str) and re.fullmatch(r"\d{1,2}[.:]\d{2}", value.strip()):
         hour, minute = re.split(r"[.:]", value.strip())
         if int(hour) < 24 and int(minute) < 60:

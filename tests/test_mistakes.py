@@ -173,6 +173,11 @@ ONCE = [
      r"Menade du 'budget'\?"),
     ("2025/plan.yaml", "status: utkast\nversion: 1", "status: beslutad\nbeslutsdatum: 2025-01-30\nversion: 1",
      "2025/plan.yaml", "version: 1", r"version: en beslutad plan har ingen 'version'; ta bort den\."),
+    ("2025/plan.yaml", "  - rubrik: Organisation\n", "  - rubrk: Organisation\n", "2025/plan.yaml", "rubrk: Organisation",
+     r"kapitel\[3\]\.rubrk: okänd nyckel 'rubrk'\. Menade du 'rubrik'\?"),
+    ("2025/plan.yaml", "\n\n# Bilagorna i ordning", "\n  - rubrik: Organisationen igen\n    innehåll: organisation\n\n"
+     "# Bilagorna i ordning", "2025/plan.yaml", "innehåll: organisation\n\n#",
+     r"kapitel\[6\]\.innehåll: innehåll: organisation visas redan"),
     # budget.yaml, its chapter's `innehåll` misspelt above: checked all the same
     ("2025/budget.yaml", "antal: 520824", "antal: 520 824", "2025/budget.yaml", "antal: 520 824",
      r"invånare\.antal: ska vara ett heltal"),
@@ -187,6 +192,11 @@ ONCE = [
      r"organ\[1\]\.möten\[1\]\.datum: 2024-04-11 ligger inte i planens år 2025"),
     ("2025/kalendarium.yaml", "datum: 2025-03-20", "datum: 2025-11-20", "2025/kalendarium.yaml", "datum: 2025-11-20",
      r"organ\[0\]\.möten\[0\]\.datum: mötena ska stå i datumordning"),
+    # a misspelt key is read as the key it was meant to be: its body's meetings keep their weekday rule
+    ("2025/kalendarium.yaml", "veckodag: torsdag", "veckodg: torsdag", "2025/kalendarium.yaml", "veckodg: torsdag",
+     r"organ\[0\]\.veckodg: okänd nyckel 'veckodg'\. Menade du 'veckodag'\?"),
+    ("2025/kalendarium.yaml", "      - datum: 2025-10-09", "      - datum: 2025-10-09\n        start: '25:00'",
+     "2025/kalendarium.yaml", "start: '25:00'", r"organ\[0\]\.möten\[2\]\.start: ska vara en tid skriven"),
     # mal.yaml: a goal without its name keeps its sub-goals and their activities in the rules
     ("2025/mal.yaml", "            namn: Omställning\n", "", "2025/mal.yaml",
      "- nivå: långsiktigt mål\n            formulering: Södertörn leder",
@@ -272,6 +282,24 @@ def test_a_to_do_left_by_new_year_does_not_hide_the_rest_of_its_file(project):
     assert any(re.search(rf"budget\.yaml:\d+: kostnader\.summa: posterna summerar till {kr('2 073 296')}", line)
                for line in lines), lines
     assert any("invånare.antal: att göra" in line for line in lines)
+
+
+@pytest.mark.parametrize("value", ["1.5", "2000"])
+def test_a_number_where_a_time_should_be_is_a_message_not_a_traceback(year_2025, value):
+    path = replace_in(year_2025, "2025/kalendarium.yaml", '    start: "09:00"', f"    start: {value}")
+    lines = _problem_lines(year_2025)
+    text = path.read_text(encoding="utf-8")
+    assert lines == [f"sources/2025/kalendarium.yaml:{text[: text.index(f'start: {value}')].count(chr(10)) + 1}: "
+                     f"organ[1].start: ska vara en tid skriven \"13:00\", inte '{value}'."], lines
+
+
+def test_when_the_chapters_cannot_be_read_every_text_of_the_year_is_still_checked(year_2025):
+    replace_in(year_2025, "2025/plan.yaml", "kapitel:\n  - rubrik: Om verksamhetsplanen 2025",
+               "kapitel: fel\nx:\n  - rubrik: Om verksamhetsplanen 2025")
+    replace_in(year_2025, "2025/text/3-kansliets-uppdrag.md", "\n", "\nText[^x].\n")
+    lines = _problem_lines(year_2025)
+    assert any("plan.yaml" in line and "kapitel: ska vara en lista" in line for line in lines), lines
+    assert any("3-kansliets-uppdrag.md:2: fotnoten [^x] har ingen text" in line for line in lines), lines
 
 
 # --- the budget: a consequence is told with its cause, with the amount to change -------------------
