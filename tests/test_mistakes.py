@@ -634,6 +634,12 @@ MESSAGES = [
     "är ingen e-postadress", "välj en vardag", "ska komma efter", "aktiviteten har ingen identitet",
     "saknar status", "är ingen aktivitet i planen för", "är ingen post under", "summan", "används redan i",
     "behåll eller stryk",
+    # one mistake, one message: what follows from it, said with it
+    "visas redan", "Ändra den till", "Då blir intäkternas summa", "Summan är lika med intäkterna", "Ändra summan till",
+    "Skillnaden är", "som ingen post hänvisar till", "som ingen aktivitet",
+    "men inget av dess möten är en", "används inte av något mål", "ansvarar inte för något mål",
+    "är inget av organen", "står efter", "Numrera också om", "Ändra också", "Med rätt år",
+    "flytta det", "är samma dag", "årtalen", "ange utkastets datum",
 ]
 
 
