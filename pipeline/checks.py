@@ -163,11 +163,23 @@ def follow_up_problems(sources: PlanSources) -> list[Problem]:
     They are checked against whatever of the plan could be read, so that a mistake in the plan
     does not hide one in a follow-up."""
     problems = list(sources.follow_up_problems)
-    if sources.follow_ups:
+    readable = [(f"uppfoljning-{occasion}", f) for occasion, f in sources.follow_ups.items() if f is not None]
+    # An activity whose id was lost and a follow-up entry that matches no activity are one mistake.
+    lacking = [(key, loc) for key, loc, a in plan_activities(sources) if a.id is None and sources.known(key, loc + ("id",))]
+    lost = {ident: name for name, f in readable for ident, meant in _orphans(sources, f).items() if meant is None}
+    if len(lacking) == 1 and len(lost) == 1:
+        (key, loc), (ident, name) = lacking[0], next(iter(lost.items()))
+        at = sources.files[name].line_of(("aktiviteter", ident))
+        problems.append(sources.problem(key, loc, f"aktiviteten har ingen identitet (id), så uppföljningen kan inte "
+                                                  f"ange dess status. {sources.files[name].display} (rad {at}) har "
+                                                  f"'{ident}', som ingen aktivitet i planen har: är det den, skriv "
+                                                  f"'id: {ident}' här; annars kör 'python -m pipeline ids "
+                                                  f"{sources.year}'."))
+    elif sources.follow_ups:
         problems += without_identity(sources)
-    for occasion, follow_up in sources.follow_ups.items():
-        if follow_up is not None:
-            problems += check_follow_up(sources, f"uppfoljning-{occasion}", follow_up)
+        lost = {}
+    for name, follow_up in readable:
+        problems += check_follow_up(sources, name, follow_up, told=set(lost))
     return problems
 
 
@@ -194,7 +206,8 @@ def plan_activities(s: PlanSources) -> list[tuple[str, tuple, m.Activity | m.Com
     return places
 
 
-def check_follow_up(s: PlanSources, name: str, follow_up: m.FollowUpFile) -> Iterator[Problem]:
+def check_follow_up(s: PlanSources, name: str, follow_up: m.FollowUpFile, told: set[str] = frozenset()) \
+        -> Iterator[Problem]:
     """Yield plan activities without a status, unknown identities, and budget outcomes that name no
     budget line, miss one, or do not add up to their stated sum.
 
@@ -204,17 +217,10 @@ def check_follow_up(s: PlanSources, name: str, follow_up: m.FollowUpFile) -> Ite
 
     activities = plan_activities(s)
     ids = {a.id for key, loc, a in activities if a.id and s.known(key, loc + ("id",))}
-    # the identities as written, also of activities whose other values are wrong
-    written = ids | {i for key in ("mal", "kansliet", "kommunikationsplan") if key in s.files
-                     for i in _identities_written(s.files[key].data)}
-    # an activity file that could not be read has its own problem: its ids are not unknown
-    complete = all(s.files.get(ACTIVITY_FILE[key]) is not None for key in ("mål", "kansliet", "kommunikationsplan")
-                   if key in s.content)
-    unknown = [ident for ident in follow_up.activities if ident not in written] if complete else []
+    meant = {ident: close for ident, close in _orphans(s, follow_up).items() if ident not in told}
     listed = s.known(name, ("aktiviteter",), inside=False)
     missing = [(key, activity) for key, loc, activity in activities
                if listed and activity.id in ids and activity.id not in follow_up.activities]
-    meant = {ident: (difflib.get_close_matches(ident, sorted(ids), n=1) or [None])[0] for ident in unknown}
     for key, activity in missing:
         if activity.id in meant.values():
             continue  # its identity is misspelt in the follow-up: reported there
@@ -223,7 +229,7 @@ def check_follow_up(s: PlanSources, name: str, follow_up: m.FollowUpFile) -> Ite
         yield s.problem(name, ("aktiviteter",), f"aktiviteten {activity.id} (”{shown}”, "
                                                 f"{s.files[key].display}) saknar status; lägg till "
                                                 f"'{activity.id}: {{status: …}}'.")
-    for ident in unknown:
+    for ident in meant:
         hint = f" Menade du '{meant[ident]}'?" if meant[ident] else ""
         yield s.problem(name, ("aktiviteter", ident), f"'{ident}' är ingen aktivitet i planen för "
                                                      f"{s.year}.{hint}")
@@ -259,6 +265,21 @@ def check_follow_up(s: PlanSources, name: str, follow_up: m.FollowUpFile) -> Ite
 
 
 ACTIVITY_FILE = {"mål": "mal", "kansliet": "kansliet", "kommunikationsplan": "kommunikationsplan"}
+
+
+def _orphans(s: PlanSources, follow_up: m.FollowUpFile) -> dict[str, str | None]:
+    """The follow-up's identities that no activity of the plan has, each with the one it most likely
+    means (or None)."""
+    import difflib
+
+    ids = {a.id for key, loc, a in plan_activities(s) if a.id and s.known(key, loc + ("id",))}
+    # the identities as written, also of activities whose other values are wrong
+    written = ids | {i for key in ACTIVITY_FILE.values() if key in s.files for i in _identities_written(s.files[key].data)}
+    # an activity file that could not be read has its own problem: its ids are not unknown
+    if not all(s.files.get(ACTIVITY_FILE[key]) is not None for key in ACTIVITY_FILE if key in s.content):
+        return {}
+    return {ident: (difflib.get_close_matches(ident, sorted(ids), n=1) or [None])[0]
+            for ident in follow_up.activities if ident not in written}
 
 
 def _identities_written(data: object) -> Iterator[str]:

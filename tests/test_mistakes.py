@@ -224,7 +224,9 @@ ONCE = [
      "aktivitet: ''", "2025/kansliet.yaml", "aktivitet: ''", r"aktiviteter\[3\]\.aktivitet: texten är tom"),
     ("2025/kansliet.yaml", "    kommentar: Södertörns kansli ingår", "    bilaga1: 9\n    kommentar: Södertörns kansli ingår",
      "2025/kansliet.yaml", "bilaga1: 9", r"aktiviteter\[3\]\.bilaga1: aktivitet nr 9 finns inte i bilaga 1"),
-    # the follow-up
+    # the follow-up, and an id lost in the plan that the follow-up still has
+    ("2025/kommunikationsplan.yaml", "  - id: b-77b3b2\n    nr: 5", "  - nr: 5", "2025/kommunikationsplan.yaml",
+     "  - nr: 5\n    aktivitet: Debatt", r"aktiviteter\[4\]: aktiviteten har ingen identitet \(id\).*'b-77b3b2'"),
     ("2025/uppfoljning-helar.yaml", "status: ej påbörjad", "status: kanske", "2025/uppfoljning-helar.yaml",
      "status: kanske", r"aktiviteter\.m-779874\.status: ska vara genomförd, pågår, försenad, ej påbörjad eller "
                        r"struken, inte 'kanske'"),
