@@ -471,8 +471,7 @@ def _placeholder(annotation: Any, metadata: list, value: bool = False) -> Any:
         options = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(options) < len(typing.get_args(annotation)) and not value or not options:
             return None
-        annotation = options[0]
-        origin = typing.get_origin(annotation)
+        return _placeholder(options[0], metadata, value)
     bounds = [getattr(x, "ge", None) for x in metadata] + [
         getattr(x, "gt", None) + 1 if getattr(x, "gt", None) is not None else None for x in metadata]
     at_least = max([b for b in bounds if b is not None], default=1)
