@@ -598,7 +598,8 @@ def check_organisation(s: PlanSources, org: m.OrganisationFile) -> Iterator[Prob
     """Yield chairs that are not member municipalities."""
     import difflib
 
-    if not s.known("kommuner", ("kommuner",)):
+    if not s.known("kommuner", ("kommuner",), inside=False) or not s.known(
+            "kommuner", *(("kommuner", i, "namn") for i in range(len(s.municipalities.municipalities)))):
         return  # a municipality's name is wrong: which one a chair means is not known
     names = {x.name for x in s.municipalities.municipalities}
     known = ", ".join(sorted(names))
