@@ -205,10 +205,18 @@ def _load_markdown(root: Path, base: Path, relative: str, plan_file: SourceFile,
     """Return the text of a Markdown file named in plan.yaml (relative to the year's folder), or None."""
     path = base / relative
     line, key = plan_file.line_of(loc), format_loc(loc)
-    if not path.resolve().is_relative_to((root / "sources").resolve()):
+    try:
+        inside = path.resolve().is_relative_to((root / "sources").resolve())
+        exists = path.exists()
+    except (OSError, ValueError) as exc:  # a name too long, or with a NUL in it
+        problems.append(Problem(plan_file.display, f"'{relative[:40]}…' kan inte vara ett filnamn "
+                                f"({getattr(exc, 'strerror', None) or exc}); skriv sökvägen till en Markdown-fil.",
+                                line=line, key=key))
+        return None
+    if not inside:
         problems.append(Problem(plan_file.display, "filen måste ligga under mappen sources/.", line=line, key=key))
         return None
-    if not path.exists():
+    if not exists:
         hint = ""
         if (root / "sources" / relative).is_file():  # the rule before 2026-11: appendices counted from sources/
             hint = (f" Sökvägar i plan.yaml räknas från årets mapp ({display_path(base, root)}/); "

@@ -295,6 +295,12 @@ def test_a_number_where_a_time_should_be_is_a_message_not_a_traceback(year_2025,
                      f"organ[1].start: ska vara en tid skriven \"13:00\", inte '{value}'."], lines
 
 
+def test_a_text_path_too_long_for_a_file_name_is_a_message_not_a_traceback(year_2025):
+    replace_in(year_2025, "2025/plan.yaml", "text: text/3-kansliets-uppdrag.md", "text: " + "x" * 5000)
+    lines = _problem_lines(year_2025)
+    assert len(lines) == 1 and "kapitel[2].text: 'xxxx" in lines[0] and "kan inte vara ett filnamn" in lines[0], lines
+
+
 def test_when_the_chapters_cannot_be_read_every_text_of_the_year_is_still_checked(year_2025):
     replace_in(year_2025, "2025/plan.yaml", "kapitel:\n  - rubrik: Om verksamhetsplanen 2025",
                "kapitel: fel\nx:\n  - rubrik: Om verksamhetsplanen 2025")
@@ -641,7 +647,7 @@ MESSAGES = [
     "Skillnaden är", "som ingen post hänvisar till", "som ingen aktivitet",
     "men inget av dess möten är en", "används inte av något mål", "ansvarar inte för något mål",
     "är inget av organen", "står efter", "Numrera också om", "Ändra också", "Med rätt år",
-    "flytta det", "är samma dag", "årtalen", "ange utkastets datum",
+    "flytta det", "är samma dag", "årtalen", "ange utkastets datum", "kan inte vara ett filnamn",
 ]
 
 
