@@ -44,6 +44,7 @@ import pikepdf
 from . import eark
 from .delivery import Delivery, read_delivery
 from .errors import PipelineError
+from .formatting import counted
 
 SUMS = "SHA256SUMS"
 METADATA = "metadata.json"
@@ -173,7 +174,7 @@ def archive(root: Path, year: int | str, soffice_url: str | None = None, anyway:
     files = _write_package(root, str(year), doc)
     return [*told, f"Arkiverade {plan.title} som informationspaket (E-ARK, FGS Paketstruktur 2.0) i archive/{objid}/",
             f"PDF:en: archive/{objid}/{_pdf_path(doc)}", f"SHA-256: {digest}",
-            f"Kontrollsummor för sha256sum -c: archive/{objid}{SIDECAR} ({len(files)} filer)"] \
+            f"Kontrollsummor för sha256sum -c: archive/{objid}{SIDECAR} ({counted(len(files), 'fil', 'filer')})"] \
         + _deliver(root, root / "archive" / objid, delivery)
 
 
@@ -330,7 +331,7 @@ def archive_follow_up(root: Path, year: int | str, occasion: str, soffice_url: s
     files = _write_package(root, str(year), doc)
     return [*told, f"Arkiverade uppföljningen ({follow_up.occasion}) som informationspaket i archive/{objid}/",
             f"PDF:en: archive/{objid}/{_pdf_path(doc)}", f"SHA-256: {digest}",
-            f"Kontrollsummor för sha256sum -c: archive/{objid}{SIDECAR} ({len(files)} filer)"] \
+            f"Kontrollsummor för sha256sum -c: archive/{objid}{SIDECAR} ({counted(len(files), 'fil', 'filer')})"] \
         + _deliver(root, root / "archive" / objid, delivery)
 
 
@@ -417,8 +418,8 @@ def verify_archive(root: Path) -> list[str]:
         raise PipelineError("\n".join(problems + [f"{len(problems)} fel i arkivet. Återställ det som har ändrats "
                                                   f"från säkerhetskopian eller git; ett arkiverat dokument ändras "
                                                   f"aldrig."]))
-    folders = "1 mapp" if years == 1 else f"{years} mappar"
-    return [f"Arkivet är oförändrat: {files} filer i {folders} stämmer med sina kontrollsummor och "
+    return [f"Arkivet är oförändrat: {counted(files, 'fil', 'filer')} i {counted(years, 'mapp', 'mappar')} stämmer "
+            f"med sina kontrollsummor och "
             f"metadata."]
 
 

@@ -36,10 +36,8 @@ def check(root: Path, year: int | str, follow_ups: bool = True, round_file: bool
     problems = sources.problems + plan_problems(sources)
     if round_file:
         problems += round_problems(sources)
-    if follow_ups and sources.complete:
+    if follow_ups:
         problems += follow_up_problems(sources)
-    elif follow_ups:
-        problems += sources.follow_up_problems
     if problems or not sources.complete:
         raise SourceErrors(problems)
     return sources

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from . import model as m
 from .errors import PipelineError
-from .formatting import day_month, kronor, long_date, plain
+from .formatting import counted, day_month, kronor, long_date, plain
 from .load import PlanSources, read_plan
 from .writer import write_atomic
 
@@ -179,7 +179,7 @@ def _texts(old: PlanSources, new: PlanSources) -> list[str]:
         if a == b:
             continue
         if a is None:
-            lines.append(f"{name}: ny text ({len(_sentences(b))} meningar)")
+            lines.append(f"{name}: ny text ({counted(len(_sentences(b)), 'mening', 'meningar')})")
             continue
         if b is None:
             lines.append(f"{name}: texten borttagen")
@@ -402,7 +402,7 @@ def _calendar(old: m.CalendarFile, new: m.CalendarFile) -> list[str]:
     for name, body in new_bodies.items():
         before = old_bodies.get(name)
         if before is None:
-            lines.append(f"{name}: nytt i kalendariet ({len(body.meetings)} möten)")
+            lines.append(f"{name}: nytt i kalendariet ({counted(len(body.meetings), 'möte', 'möten')})")
             continue
         for what, a, b in (("veckodag", before.weekday, body.weekday), ("start", before.start, body.start),
                            ("slut", before.end, body.end), ("plats", before.place, body.place)):

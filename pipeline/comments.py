@@ -339,8 +339,10 @@ def write_compilation(result: Compilation, out: Path, reference: Path) -> tuple[
     remarks = result.remarks
     comments = sum(r.kind in ("kommentar", "svar") for r in remarks)
     document.add_heading("Remissammanställning", level=1)
-    summary = (f"{comments} kommentarer och svar och {len(remarks) - comments} ändringar från "
-               f"{len(result.files)} filer; {len(result.refused)} filer kunde inte läsas.")
+    from .formatting import counted
+    summary = (f"{counted(comments, 'kommentar eller svar', 'kommentarer och svar')} och "
+               f"{counted(len(remarks) - comments, 'ändring', 'ändringar')} från {counted(len(result.files), 'fil', 'filer')}; "
+               f"{counted(len(result.refused), 'fil', 'filer')} kunde inte läsas.")
     if result.round.answer_by is not None:
         from .formatting import long_date
         summary += (f" Svar senast {long_date(result.round.answer_by)}; sammanställt "
@@ -563,8 +565,10 @@ def run_comments(root: Path, files: list[Path], out: Path, year: str | None = No
     docx_path, csv_path = write_compilation(result, out, reference)
     remarks = result.remarks
     silent = [row[0] for row in overview(result) if row[4].startswith("inget svar")]
-    written = [f"Skrev {docx_path} ({sum(r.kind in ('kommentar', 'svar') for r in remarks)} kommentarer och svar, "
-               f"{sum(r.kind not in ('kommentar', 'svar') for r in remarks)} ändringar, från {len(result.files)} filer)",
+    from .formatting import counted
+    answers = sum(r.kind in ("kommentar", "svar") for r in remarks)
+    written = [f"Skrev {docx_path} ({counted(answers, 'kommentar eller svar', 'kommentarer och svar')}, "
+               f"{counted(len(remarks) - answers, 'ändring', 'ändringar')}, från {counted(len(result.files), 'fil', 'filer')})",
                f"Skrev {csv_path}"]
     if silent:
         when = ""

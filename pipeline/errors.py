@@ -39,7 +39,8 @@ class SourceErrors(PipelineError):
     """All problems found in the sources, reported together."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems, key=Problem.sort_key)
+        # a shared file's mistake, found in each year checked, is one mistake: told once
+        self.problems = sorted(dict.fromkeys(problems), key=Problem.sort_key)
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def lines(self) -> list[str]:

@@ -19,7 +19,7 @@ from . import model as m
 from .context import Markdown, goal_sections
 from .errors import PipelineError
 from .figures import FONT, Graph, fitted_figure
-from .formatting import amount, kronor, long_date
+from .formatting import amount, counted as counted_noun, kronor, long_date
 from .load import PlanSources
 from .paths import display_path
 
@@ -144,7 +144,7 @@ def counted(n: int, status: str) -> str:
 def summary_sentence(total: dict[str, Any]) -> str:
     parts = [counted(total[key.replace(" ", "_")], key) for key in STATUS if total[key.replace(" ", "_")]]
     listed = ", ".join(parts[:-1]) + (" och " if len(parts) > 1 else "") + parts[-1] if parts else "inga"
-    return f"Planen har {total['totalt']} aktiviteter: {listed}."
+    return f"Planen har {counted_noun(total['totalt'], 'aktivitet', 'aktiviteter')}: {listed}."
 
 
 def budget_outcome(budget: m.BudgetFile | None, outcome: m.BudgetOutcome) -> dict[str, Any]:

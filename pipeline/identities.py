@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from .errors import PipelineError, Problem, SourceErrors
+from .formatting import counted
 from .paths import display_path, year_dir
 from .sources import read_yaml
 
@@ -45,7 +46,8 @@ def add_identities(root: Path, year: int | str) -> list[str]:
         new, added = _with_identities(text, ACTIVITY_FILES[path.name], f"{year}/{path.name}", taken)
         if added:
             changed[path] = new
-            lines.append(f"{display_path(path, root)}: {added} aktiviteter fick en identitet (id).")
+            lines.append(f"{display_path(path, root)}: {counted(added, 'aktivitet', 'aktiviteter')} fick en "
+                         "identitet (id).")
     from .writer import write_atomic
     for path, text in changed.items():
         write_atomic(path, text.encode("utf-8"))

@@ -5,6 +5,7 @@ Returns a `PlanSources` bundle, or raises `SourceErrors` with every problem at o
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import difflib
 import re
@@ -67,6 +68,22 @@ class PlanSources:
         loc = source.original(loc)
         return Problem(source.display, message, line=source.line_of(loc), key=format_loc(loc))
 
+    def known(self, name: str, *locs: Loc, inside: bool = True) -> bool:
+        """Return whether the values at `locs` of the file keyed `name` can be used by a rule.
+
+        A value that had an error (or is still a to-do) stands in the model as a placeholder and has
+        its own message; a rule that needs it says nothing. With `inside`, a value is unknown too when
+        anything within it is (a list whose one amount is wrong has no known sum)."""
+        source = self.files.get(name)
+        if source is None or not source.unknown:
+            return True
+        for loc in locs:
+            loc = source.original(loc)
+            for wrong in source.unknown:
+                if loc[: len(wrong)] == wrong or inside and wrong[: len(loc)] == loc:
+                    return False
+        return True
+
     @property
     def complete(self) -> bool:
         return not self.problems and None not in (self.plan, self.municipalities, self.networks,
@@ -96,18 +113,20 @@ def read_plan(root: Path, year: int | str) -> PlanSources:
         return PlanSources(number, root, None, None, None, None, problems=problems)
     files: dict[str, SourceFile] = {}
 
-    def load(name: str, path: Path, cls: type[m.Model]) -> Any:
+    def load(name: str, path: Path, cls: type[m.Model], partial: bool = True) -> Any:
         source = read_yaml(path, display_path(path, root), problems)
         if source is None:
             return None
         files[name] = source
-        return validate(source, cls, problems)
+        return validate(source, cls, problems, partial)
 
     def shared_file(name: str) -> Path:
         # A year may carry its own version of shared data (a new programme, new networks).
         return base / name if (base / name).exists() else shared / name
 
     plan = load("plan", base / "plan.yaml", m.Plan)
+    # A mistake in plan.yaml (a chapter's `innehåll` misspelt) must not hide the files it would show.
+    plan_has_problems = plan is None or any(p.file == files["plan"].display for p in problems)
     municipalities = load("kommuner", shared_file("kommuner.yaml"), m.MunicipalitiesFile)
     networks = load("natverk", shared_file("natverk.yaml"), m.NetworksFile)
     collaboration = load("samverkan", shared_file("samverkan.yaml"), m.CollaborationFile)
@@ -116,36 +135,42 @@ def read_plan(root: Path, year: int | str) -> PlanSources:
     texts: dict[str, str] = {}
     text_paths: dict[str, str] = {}
     if plan is not None:
-        if str(plan.year) != str(year):
+        if str(plan.year) != str(year) and not files["plan"].unknown & {("år",)}:
             problems.append(Problem(files["plan"].display, f"året {plan.year} stämmer inte med "
                                     f"mappen {year}; skriv år: {year} eller flytta filerna till "
                                     f"sources/{plan.year}/.", line=files["plan"].line_of(("år",)), key="år"))
         wanted = [c.content for c in plan.chapters] + [a.content for a in plan.appendices]
+        if plan_has_problems:
+            wanted += [key for key, (filename, _) in CONTENT_FILES.items() if (base / filename).exists()]
         for key in dict.fromkeys(w for w in wanted if w):
             filename, cls = CONTENT_FILES[key]
             content[key] = load(filename.removesuffix(".yaml"), base / filename, cls)
         named = [(("kapitel", i, "text"), c.text) for i, c in enumerate(plan.chapters) if c.text]
         named += [(("bilagor", i, "text"), a.text) for i, a in enumerate(plan.appendices) if a.text]
+        named = [(files["plan"].original(loc), relative) for loc, relative in named]
+        if plan_has_problems:  # also the texts of chapters and appendices that did not validate
+            named += [(loc, relative) for loc, relative in _texts_written(files["plan"].data)
+                      if relative not in {r for _, r in named}]
         for loc, relative in named:
             text = _load_markdown(root, base, relative, files["plan"], loc, problems)
             if text is not None:
                 texts[relative] = text
                 text_paths[relative] = display_path(base / relative, root)
+        raw = files["plan"].data
+        if plan_has_problems and not (isinstance(raw.get("kapitel"), list) and isinstance(raw.get("bilagor", []), list)):
+            _read_every_text(root, base, texts, text_paths, problems)  # which texts it names cannot be told
     else:
         # plan.yaml is broken: still validate every content file present, and look at every
         # Markdown text of the year, so that all problems are reported in one run.
         for key, (filename, cls) in CONTENT_FILES.items():
             if (base / filename).exists():
                 content[key] = load(filename.removesuffix(".yaml"), base / filename, cls)
-        for path in sorted(base.rglob("*.md")):
-            relative = path.relative_to(base).as_posix()
-            text = read_text(path, display_path(path, root), problems)
-            if text is not None:
-                texts[relative], text_paths[relative] = text, display_path(path, root)
+        _read_every_text(root, base, texts, text_paths, problems)
     # The round's and the follow-ups' problems are kept apart: `check` reports them, but the plan
     # does not need either, so they do not stop its build.
     plan_problems = problems[:]
-    round_file = load("remiss", base / ROUND_FILE, m.RoundFile) if (base / ROUND_FILE).exists() else None
+    round_file = load("remiss", base / ROUND_FILE, m.RoundFile, partial=False) if (base / ROUND_FILE).exists() \
+        else None
     round_problems = problems[len(plan_problems):]
     del problems[len(plan_problems):]
     follow_ups = {path.stem.removeprefix(FOLLOW_UP_PREFIX): load(path.stem, path, m.FollowUpFile)
@@ -155,15 +180,47 @@ def read_plan(root: Path, year: int | str) -> PlanSources:
                        text_paths, plan_problems, round_file, follow_ups, follow_up_problems, round_problems)
 
 
+def _read_every_text(root: Path, base: Path, texts: dict[str, str], text_paths: dict[str, str],
+                     problems: list[Problem]) -> None:
+    """Read every Markdown text of the year's folder not read yet."""
+    for path in sorted(base.rglob("*.md")):
+        relative = path.relative_to(base).as_posix()
+        if relative in texts or display_path(path, root) in text_paths.values():
+            continue
+        text = read_text(path, display_path(path, root), problems)
+        if text is not None:
+            texts[relative], text_paths[relative] = text, display_path(path, root)
+
+
+def _texts_written(data: Any) -> list[tuple[Loc, str]]:
+    """(key path, path) of every `text:` of a chapter or appendix as plan.yaml writes it, valid or not."""
+    found = []
+    for section in ("kapitel", "bilagor"):
+        items = data.get(section) if isinstance(data, dict) else None
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            text = item.get("text") if isinstance(item, dict) else None
+            if isinstance(text, str) and text.strip() and not text.strip().upper().startswith(TODO_MARK):
+                found.append(((section, i, "text"), text.strip()))
+    return found
+
+
 def _load_markdown(root: Path, base: Path, relative: str, plan_file: SourceFile, loc: Loc,
                    problems: list[Problem]) -> str | None:
     """Return the text of a Markdown file named in plan.yaml (relative to the year's folder), or None."""
     path = base / relative
     line, key = plan_file.line_of(loc), format_loc(loc)
-    if not path.resolve().is_relative_to((root / "sources").resolve()):
+    try:
+        inside = path.resolve().is_relative_to((root / "sources").resolve())
+        exists = path.exists()
+    except (OSError, ValueError) as exc:  # a name too long, or with a NUL in it
+        problems.append(Problem(plan_file.display, f"'{relative[:40]}…' kan inte vara ett filnamn "
+                                f"({getattr(exc, 'strerror', None) or exc}); skriv sökvägen till en Markdown-fil.",
+                                line=line, key=key))
+        return None
+    if not inside:
         problems.append(Problem(plan_file.display, "filen måste ligga under mappen sources/.", line=line, key=key))
         return None
-    if not path.exists():
+    if not exists:
         hint = ""
         if (root / "sources" / relative).is_file():  # the rule before 2026-11: appendices counted from sources/
             hint = (f" Sökvägar i plan.yaml räknas från årets mapp ({display_path(base, root)}/); "
@@ -201,14 +258,17 @@ def todo_message(what: str) -> str:
             "texten stämmer.")
 
 
-def validate(source: SourceFile, cls: type[m.Model], problems: list[Problem]) -> Any:
+def validate(source: SourceFile, cls: type[m.Model], problems: list[Problem], partial: bool = True) -> Any:
     """Return `source.data` as a `cls` instance, after recording each error; None if it cannot be one.
 
     A value "ATT GÖRA: ..." (left by `new-year`) is reported once as a to-do, not as a type error.
-    When some items are wrong, the rest is still validated: an unknown key is left out, and so is
-    the innermost list item (a meeting, an activity, a paragraph) around any other error, so that
-    the rules can still check everything else in one run (`source.kept` maps the positions back).
-    The caller must not build from such a model: its problems are in `problems`.
+    When some values are wrong, the rest is still validated and checked: an unknown key is left out,
+    and a wrong or missing value (or a to-do) stands in the model as a placeholder, its key path in
+    `source.unknown`, so that the item around it (a body and its meetings, a goal and its activities)
+    still goes through every rule that does not need that value (see PlanSources.known). Without
+    `partial`, or where no placeholder fits, the innermost list item around the error is left out
+    instead (`source.kept` maps the positions back). The caller must not build from such a model:
+    its problems are in `problems`.
     """
     todos = todo_locations(source.data)
     for loc, what in todos:
@@ -221,23 +281,234 @@ def validate(source: SourceFile, cls: type[m.Model], problems: list[Problem]) ->
         errors = exc.errors(include_url=False)
     if () in [loc for loc, _ in todos]:
         return None  # the whole file is a to-do: nothing to validate
-    drop: list[Loc] = [loc for loc, _ in todos]
+    data = copy.deepcopy(source.data)
+    unknown: set[Loc] = set()
+    drop: list[Loc | None] = []
+    item_maps = getattr(cls, "ITEM_MAPS", ())
+    tries: dict[Loc, int] = {}
+
+    def settle(loc: Loc, kind: str) -> None:
+        """Make the value at `loc` one the model accepts, or mark its item to be left out.
+
+        A wrong optional value is first left out, then (if the model still refuses: a draft needs
+        its version) replaced by a placeholder; what still fails leaves its item out."""
+        tries[loc] = tries.get(loc, 0) + 1
+        if kind == "extra_forbidden":
+            _delete(data, loc)
+        elif not partial and kind == "todo":
+            drop.append(loc)
+        elif not (partial and tries[loc] <= 2 and _stand_in(data, cls, loc, kind, unknown, tries[loc] == 2)):
+            drop.append(_innermost_item(loc, item_maps))
+
+    for loc, _ in todos:
+        settle(loc, "todo")
+    # A misspelt key ('veckodg:') is one mistake: its value is read as the key it was meant to be,
+    # which is then not also missing, and a mistake in that value is reported in the same run.
+    renamed = _rename_misspelt_keys(data, cls, errors) if partial else {}
+    source.renamed = renamed
+    if renamed:
+        errors = [e for e in errors if e["type"] != "missing" or _as_written(cls, tuple(e["loc"])) not in renamed]
+        try:
+            cls.model_validate(data)
+        except ValidationError as exc:
+            errors += [e for e in exc.errors(include_url=False)
+                       if any(_as_written(cls, tuple(e["loc"]))[: len(new)] == new for new in renamed)]
     for error in errors:
-        loc = tuple(error["loc"])
+        loc = _as_written(cls, tuple(error["loc"]))
         if any(loc[: len(t)] == t for t, _ in todos):
             continue
         problems.append(Problem(source.display, _swedish_message(error, cls),
-                                line=source.line_of(loc), key=format_loc(loc)))
-        drop.append(loc if error["type"] == "extra_forbidden" else _innermost_item(loc, getattr(cls, "ITEM_MAPS", ())))
-    if any(loc is None for loc in drop):
+                                line=source.line_of(_reported_at(cls, source, loc)), key=format_loc(loc)))
+        settle(loc, error["type"])
+    # A placeholder can make a rule between fields fail (a status whose version is gone): settle those
+    # too, unreported, and try again; an item that still does not validate is left out.
+    for _ in range(4 if partial else 1):
+        if None in drop:
+            return None
+        pruned, kept = _without(data, drop)
+        try:
+            model = cls.model_validate(pruned)
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                settle(SourceFile("", None, kept=kept).original(_as_written(cls, tuple(error["loc"]))),
+                       error["type"])
+            continue
+        source.kept, source.unknown = kept, unknown | {loc for loc in drop if loc is not None}
+        return model
+    return None  # what is left still does not validate: leave this file to its reported errors
+
+
+def _rename_misspelt_keys(data: Any, cls: type[BaseModel], errors: list[dict]) -> dict[Loc, Loc]:
+    """Move the value of each unknown key that is close to a key the item lacks ('veckodg' for
+    'veckodag') to that key; return new key path → key path as written."""
+    renamed: dict[Loc, Loc] = {}
+    for error in errors:
+        if error["type"] != "extra_forbidden":
+            continue
+        loc = tuple(error["loc"])
+        parent = _parent_of(data, loc)
+        if not isinstance(parent, dict) or loc[-1] not in parent:
+            continue
+        close = difflib.get_close_matches(str(loc[-1]), _known_keys(cls, _as_written(cls, loc[:-1])), n=1, cutoff=0.6)
+        if close and close[0] not in parent:
+            parent[close[0]] = parent.pop(loc[-1])
+            renamed[_as_written(cls, loc[:-1]) + (close[0],)] = loc
+    return renamed
+
+
+def _as_written(cls: type[BaseModel], loc: Loc) -> Loc:
+    """Return pydantic's key path with the keys as the file writes them (a default that failed its
+    check is located by the field's English name)."""
+    out: list = []
+    current: Any = cls
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel) and isinstance(part, str):
+            found = current.model_fields.get(part) if part not in {f.alias for f in current.model_fields.values()} \
+                else next(f for f in current.model_fields.values() if f.alias == part)
+            if found is not None:
+                part, current = found.alias or part, found.annotation
+            else:
+                current = None
+        elif typing.get_origin(current) in (list, dict):
+            current = (typing.get_args(current) or (None,))[-1]
+        else:
+            current = None
+        out.append(part)
+    return tuple(out)
+
+
+def _reported_at(cls: type[m.Model], source: SourceFile, loc: Loc) -> Loc:
+    """Return where a problem at `loc` is shown: a missing key that the model places next to another
+    (Plan.ABSENT_AT: a draft's version, at its status) at that key, anything else at `loc`."""
+    placed = getattr(cls, "ABSENT_AT", {})
+    if len(loc) == 1 and loc not in source.lines and loc not in source.renamed and loc[0] in placed:
+        return (placed[loc[0]],)
+    return loc
+
+
+def _delete(data: Any, loc: Loc) -> None:
+    """Remove the key or list item at `loc` from `data`, if it is there."""
+    parent = _parent_of(data, loc)
+    if isinstance(parent, dict):
+        parent.pop(loc[-1], None)
+
+
+def _parent_of(data: Any, loc: Loc) -> Any:
+    """Return the container holding `loc` in `data`, or None if the path does not lead there."""
+    if not loc:
         return None
-    data, kept = _without(source.data, drop)
-    try:
-        model = cls.model_validate(data)
-    except ValidationError:
-        return None  # what is left still does not validate: leave this file to its reported errors
-    source.kept = kept
-    return model
+    parent = data
+    for part in loc[:-1]:
+        try:
+            parent = parent[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return parent if isinstance(parent, (dict, list)) else None
+
+
+class _NoPlaceholder(Exception):
+    """No value of the field's type can stand in for a wrong one."""
+
+
+def _stand_in(data: Any, cls: type[m.Model], loc: Loc, kind: str, unknown: set[Loc], value: bool = False) -> bool:
+    """Put a placeholder (or, for a field that may be left out and unless `value`, nothing) where `loc` is wrong.
+
+    Return False when that cannot be done: the error is about an item as a whole (a rule between
+    its fields), or no placeholder fits its type; the caller then leaves the item out.
+    """
+    if loc and loc[-1] == "[key]":  # a mapping's key that is no text: that entry is left out
+        loc = loc[:-1]
+        parent = _parent_of(data, loc)
+        if not isinstance(parent, dict) or loc[-1] not in parent:
+            return False
+        del parent[loc[-1]]
+        unknown.add(loc)
+        return True
+    parent = _parent_of(data, loc)
+    place = _field_at(cls, loc)
+    if parent is None or place is None:
+        return False
+    annotation, info, is_field = place
+    if kind in ("value_error", "assertion_error") and isinstance(_unwrap(annotation), type) \
+            and issubclass(_unwrap(annotation), BaseModel):
+        return False  # the item's own rule failed: no single value to replace
+    key = loc[-1]
+    if is_field and isinstance(parent, dict) and info is not None and not info.is_required() and not value:
+        parent.pop(key, None)  # an optional key: as if it were not written
+    else:
+        try:
+            stand_in = _placeholder(annotation, list(info.metadata) if info is not None else [], value)
+        except _NoPlaceholder:
+            return False
+        if isinstance(parent, dict):
+            parent[key] = stand_in
+        elif isinstance(parent, list) and isinstance(key, int) and key < len(parent):
+            parent[key] = stand_in
+        else:
+            return False
+    unknown.add(loc)
+    return True
+
+
+def _field_at(cls: type[BaseModel], loc: Loc) -> tuple[Any, Any, bool] | None:
+    """Return (type, field info or None, whether it is a model's field) of the value at `loc`."""
+    current: Any = cls
+    info, is_field = None, False
+    for part in loc:
+        current = _unwrap(current)
+        origin = typing.get_origin(current)
+        if isinstance(current, type) and issubclass(current, BaseModel) and isinstance(part, str):
+            found = next((f for f in current.model_fields.values() if f.alias == part), None)
+            if found is None:
+                return None
+            current, info, is_field = found.annotation, found, True
+        elif origin is list and isinstance(part, int):
+            current, info, is_field = (typing.get_args(current) or (Any,))[0], None, False
+        elif origin is dict:
+            current, info, is_field = (typing.get_args(current) or (Any, Any))[-1], None, False
+        else:
+            return None
+    return current, info, is_field
+
+
+def _placeholder(annotation: Any, metadata: list, value: bool = False) -> Any:
+    """Return a value of the type `annotation` (within the bounds in `metadata`) to stand in for a wrong one:
+    None where None is allowed, unless `value`."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation, *extra = typing.get_args(annotation)
+        metadata = metadata + [x for e in extra for x in ([e] + list(getattr(e, "metadata", [])))]
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        options = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(options) < len(typing.get_args(annotation)) and not value or not options:
+            return None
+        return _placeholder(options[0], metadata, value)
+    bounds = [getattr(x, "ge", None) for x in metadata] + [
+        getattr(x, "gt", None) + 1 if getattr(x, "gt", None) is not None else None for x in metadata]
+    at_least = max([b for b in bounds if b is not None], default=1)
+    length = max([getattr(x, "min_length", 0) or 0 for x in metadata], default=0)
+    if origin is typing.Literal:
+        return typing.get_args(annotation)[0]
+    if annotation is bool:
+        return False
+    if annotation is int:
+        return at_least
+    if annotation is str:
+        return "?"
+    if annotation is dt.date:
+        return dt.date(1900, 1, 1)
+    if annotation is dt.time:
+        return dt.time(0, 0)
+    if origin is list:
+        element = (typing.get_args(annotation) or (str,))[0]
+        return [_placeholder(element, []) for _ in range(length)]
+    if origin is dict:
+        return {}
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return {f.alias: _placeholder(f.annotation, list(f.metadata))
+                for f in annotation.model_fields.values() if f.is_required()}
+    raise _NoPlaceholder(annotation)
 
 
 def _quoted_key(key: object) -> str:
@@ -259,8 +530,6 @@ def _innermost_item(loc: Loc, item_maps: tuple = ()) -> Loc | None:
 
 def _without(data: Any, drop: list[Loc]) -> tuple[Any, dict[Loc, list[int]]]:
     """Return a copy of `data` without the keys and list items at `drop`, and the indices kept per list."""
-    import copy
-
     data = copy.deepcopy(data)
     kept: dict[Loc, list[int]] = {}
     # Deepest first, and within a list from the end, so that earlier paths stay valid.
@@ -319,7 +588,10 @@ def _swedish_message(error: dict, cls: type[BaseModel]) -> str:
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return f"ska vara en samling nycklar (nyckel: värde), inte {_show(value)}."
     if kind == "literal_error":
-        return f"ska vara {_swedish_choices(str(ctx.get('expected', '')))}, inte {_show(value)}."
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6) if isinstance(value, str) else []
+        hint = f" Menade du '{close[0]}'?" if close else ""
+        return f"ska vara {_swedish_choices(str(ctx.get('expected', '')))}, inte {_show(value)}.{hint}"
     if kind in ("greater_than", "greater_than_equal"):
         bound = ctx.get("gt", ctx.get("ge"))
         return f"ska vara {'större än' if kind == 'greater_than' else 'minst'} {bound}, inte {_show(value)}."

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 # Characters a Word document (XML 1.0) cannot hold: C0 controls but tab and newlines,
 # lone surrogates, and the two non-characters U+FFFE and U+FFFF.
@@ -51,6 +51,8 @@ def _as_time(value: object) -> object:
         return value
     if isinstance(value, int) and 0 <= value < 24 * 60:
         return dt.time(value // 60, value % 60)
+    if isinstance(value, (int, float)):
+        return str(value)  # not a time of day (pydantic would read it as seconds, in UTC)
     if isinstance(value, str) and re.fullmatch(r"\d{1,2}[.:]\d{2}", value.strip()):
         hour, minute = re.split(r"[.:]", value.strip())
         if int(hour) < 24 and int(minute) < 60:
@@ -138,27 +140,39 @@ class Appendix(Model):
 
 
 class Plan(Model):
+    # A key that the status asks for but that is missing is reported at the line of `status:`.
+    ABSENT_AT: ClassVar[dict[str, str]] = {"version": "status", "beslutsdatum": "status"}
+
     title: Text = Field(alias="titel")
     year: int = Field(alias="år", ge=2000, le=2100)
     organisation: Text = Field(alias="organisation")
     date: dt.date = Field(alias="datum")
     status: Literal["utkast", "beslutad"] = Field(alias="status")
-    version: int | None = Field(None, alias="version", ge=1)
-    decided_on: dt.date | None = Field(None, alias="beslutsdatum")
+    version: int | None = Field(None, alias="version", ge=1, validate_default=True)
+    decided_on: dt.date | None = Field(None, alias="beslutsdatum", validate_default=True)
     chapters: list[Chapter] = Field(alias="kapitel", min_length=1)
     appendices: list[Appendix] = Field(default_factory=list, alias="bilagor")
 
-    @model_validator(mode="after")
-    def _status_fields(self) -> "Plan":
-        if self.status == "utkast" and self.version is None:
+    # Field validators, not one for the whole plan: each mistake is then reported at its own key.
+    @field_validator("version")
+    @classmethod
+    def _version_fits_status(cls, value: int | None, info: ValidationInfo) -> int | None:
+        status = info.data.get("status")
+        if status == "utkast" and value is None:
             raise ValueError("ett utkast ska ha 'version: N'")
-        if self.status == "utkast" and self.decided_on is not None:
-            raise ValueError("ett utkast kan inte ha 'beslutsdatum'; ändra status till beslutad")
-        if self.status == "beslutad" and self.decided_on is None:
-            raise ValueError("en beslutad plan ska ha 'beslutsdatum: ÅÅÅÅ-MM-DD'")
-        if self.status == "beslutad" and self.version is not None:
+        if status == "beslutad" and value is not None:
             raise ValueError("en beslutad plan har ingen 'version'; ta bort den")
-        return self
+        return value
+
+    @field_validator("decided_on")
+    @classmethod
+    def _decision_fits_status(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        status = info.data.get("status")
+        if status == "utkast" and value is not None:
+            raise ValueError("ett utkast kan inte ha 'beslutsdatum'; ändra status till beslutad")
+        if status == "beslutad" and value is None:
+            raise ValueError("en beslutad plan ska ha 'beslutsdatum: ÅÅÅÅ-MM-DD'")
+        return value
 
 
 # --- mal.yaml and kansliet.yaml -------------------------------------------------------

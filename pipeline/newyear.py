@@ -2,8 +2,9 @@
 
 Goals, structure and texts are carried over; the plan becomes `utkast`, version 1; Bilaga 1
 keeps the activities planned for the new year (renumbered, links and footnotes following);
-the calendar's meetings and the budget's population become "ATT GÖRA: ..." values that
-`check` reports, one line each, until they are filled. Comments in the files are kept
+the plan's date, the calendar's meetings and the budget's population become "ATT GÖRA: ..."
+values that `check` reports, one line each, until they are filled, and so does every text that
+names the old plan's year or the year before it. Comments in the files are kept
 (ruamel.yaml round-trip). Nothing is written unless all of it can be: the new folder is
 assembled beside `sources/` and renamed into place.
 """
@@ -21,12 +22,13 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from .build import check
+from .formatting import counted
 from .errors import PipelineError
 from .load import TODO_MARK
 from .paths import year_dir
 
 
-def new_year(root: Path, year: int, today: dt.date | None = None) -> list[str]:
+def new_year(root: Path, year: int) -> list[str]:
     """Create sources/YEAR from sources/YEAR-1; return Swedish lines saying what to fill in."""
     target = year_dir(root, year)
     if target.exists():
@@ -36,7 +38,6 @@ def new_year(root: Path, year: int, today: dt.date | None = None) -> list[str]:
     checked = check(root, previous)  # start only from sources that are themselves in order
     statuses, occasion = _last_follow_up(checked)
     source = year_dir(root, previous)
-    today = today or dt.date.today()
     work = Path(tempfile.mkdtemp(prefix=f".{year}-", dir=target.parent))
     try:
         shutil.copytree(source, work, dirs_exist_ok=True)
@@ -44,7 +45,7 @@ def new_year(root: Path, year: int, today: dt.date | None = None) -> list[str]:
             follow_up.unlink()
         carried = _Carried(statuses, f"{occasion} {previous}")
         renumbered = _bring_forward_appendix(work / "kommunikationsplan.yaml", year, carried)
-        _update_plan(work / "plan.yaml", previous, year, today)
+        _update_plan(work / "plan.yaml", previous, year)
         _clear_calendar(work / "kalendarium.yaml", year)
         _clear_population(work / "budget.yaml", year)
         if (work / "remiss.yaml").exists():
@@ -57,38 +58,67 @@ def new_year(root: Path, year: int, today: dt.date | None = None) -> list[str]:
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    follow = []
-    if statuses:
-        follow = [f"Enligt uppföljningen {occasion} {previous}: {carried.marked} aktiviteter som inte blev klara är "
-                  f"med och markerade '{TODO_MARK}: behåll eller stryk'; {carried.dropped} genomförda eller strukna "
-                  f"togs inte med."]
-    return [f"Skapade sources/{year} från {previous} (utkast, version 1).", *follow,
-            f"{marked} ställen i texterna nämner {previous} och är markerade '{TODO_MARK}: kontrollera årtalet'.",
-            f"Fyll i och kontrollera det som står som '{TODO_MARK}' och kör 'make check-{year}'."]
+    appendix = checked.content.get("kommunikationsplan")
+    bound = sum(1 for item in appendix.items if item.years and year not in item.years) if appendix else 0
+    return _summary(previous, year, occasion if statuses else None, marked=marked, unfinished=carried.marked,
+                    finished=carried.dropped, bound=bound)
 
 
-YEAR_SET_BY_NEW_YEAR = {("titel",), ("kapitel", "rubrik")}  # rewritten to the new year above
+def _summary(previous: int, year: int, occasion: str | None, marked: int, unfinished: int, finished: int,
+             bound: int) -> list[str]:
+    """Return the lines new-year prints: what was carried over, what was left out and why, what to check."""
+    lines = [f"Skapade sources/{year} från {previous} (utkast, version 1)."]
+    if occasion is not None:
+        one = unfinished == 1
+        lines.append(f"Enligt uppföljningen {occasion} {previous}: "
+                     f"{counted(unfinished, 'aktivitet', 'aktiviteter')} som inte blev "
+                     f"{'klar' if one else 'klara'} är med och {'markerad' if one else 'markerade'} "
+                     f"'{TODO_MARK}: behåll eller stryk'; "
+                     f"{counted(finished, 'genomförd eller struken', 'genomförda eller strukna')} togs inte med.")
+    if bound:
+        lines.append(f"{counted(bound, 'rad', 'rader')} i bilaga 1 planerades bara för {previous} (år) och togs "
+                     "inte med.")
+    lines += [f"{counted(marked, 'ställe', 'ställen')} i texterna nämner {previous} eller {previous - 1} och är "
+              f"{'markerat' if marked == 1 else 'markerade'} '{TODO_MARK}: kontrollera årtalet'.",
+              f"Fyll i och kontrollera det som står som '{TODO_MARK}' och kör 'make check-{year}'."]
+    return lines
+
+
+YEAR_SET_BY_NEW_YEAR = {("titel",), ("kapitel", "rubrik")}  # their plan year is rewritten above
 
 
 def _mark_old_year(folder: Path, previous: int, year: int) -> int:
-    """Mark every mention of the previous year for review; return how many places were marked.
+    """Mark every mention of the old plan's time (its year and the year before) for review; return
+    how many places were marked.
 
     A text that names the previous year may still be right ("fortsätter från 2024") or need
-    the new year ("under 2024"): a person decides. Each such YAML text value and each such
-    Markdown line gets the prefix "ATT GÖRA: kontrollera årtalet ... –", which `check` lists,
-    one line each, until it is removed. Comments only describe the files: their year is updated.
+    the new year ("under 2024"), and "under 2023 genomfördes" in the old plan is about the year
+    before it: a person decides. Each such YAML text value and each such Markdown line gets the
+    prefix "ATT GÖRA: kontrollera årtalet ... –" (in a Markdown line after its heading, list or
+    table mark, or footnote label, so that the line stays what it is), which `check` lists, one line
+    each, until it is removed. Comments only describe the files: their years move on by one.
     """
-    pattern = re.compile(rf"\b{previous}\b")
-    prefix = f"{TODO_MARK}: kontrollera årtalet {previous} – "
+    old = (previous, previous - 1)
+    pattern = re.compile(rf"\b({previous}|{previous - 1})\b")
     marked = 0
+
+    def prefix(text: str, skip: tuple[int, ...] = ()) -> str | None:
+        """The mark for a text that names an old year (not those in `skip`), or None."""
+        found = [y for y in old if y not in skip and re.search(rf"\b{y}\b", text)]
+        if not found or TODO_MARK in text.upper():
+            return None
+        years = f"årtalet {found[0]}" if len(found) == 1 else f"årtalen {found[0]} och {found[1]}"
+        return f"{TODO_MARK}: kontrollera {years} – "
 
     def mark(value, loc):
         nonlocal marked
         if isinstance(value, str):
-            if pattern.search(value) and not value.startswith(TODO_MARK) \
-                    and tuple(k for k in loc if isinstance(k, str)) not in YEAR_SET_BY_NEW_YEAR:
+            # a title's plan year is already the new one; another year in it is still to check
+            skip = (previous,) if tuple(k for k in loc if isinstance(k, str)) in YEAR_SET_BY_NEW_YEAR else ()
+            mark_text = prefix(value, skip)
+            if mark_text is not None:
                 marked += 1
-                return prefix + value
+                return mark_text + value
             return value
         if isinstance(value, dict):
             for key in list(value):
@@ -98,19 +128,29 @@ def _mark_old_year(folder: Path, previous: int, year: int) -> int:
                 value[i] = mark(item, loc + (i,))
         return value
 
+    def moved_on(match: re.Match) -> str:
+        return str(int(match.group()) + 1)
+
     for path in sorted(folder.rglob("*.yaml")):
         _edit(path, lambda data: mark(data, ()))
         lines = path.read_text(encoding="utf-8").split("\n")
-        path.write_text("\n".join(pattern.sub(str(year), line) if line.lstrip().startswith("#") else line
+        path.write_text("\n".join(pattern.sub(moved_on, line) if line.lstrip().startswith("#") else line
                                   for line in lines), encoding="utf-8")
     for path in sorted(folder.rglob("*.md")):
         lines = path.read_text(encoding="utf-8").split("\n")
         for i, line in enumerate(lines):
-            if pattern.search(line) and TODO_MARK not in line:
-                lines[i] = prefix + line
+            mark_text = prefix(line)
+            if mark_text is not None:
+                lead = MARKDOWN_LEAD.match(line).group()
+                lines[i] = lead + mark_text + line[len(lead):]
                 marked += 1
         path.write_text("\n".join(lines), encoding="utf-8")
     return marked
+
+
+# What begins a Markdown line and makes it a heading, list item, quote, table row or footnote:
+# a mark goes after it.
+MARKDOWN_LEAD = re.compile(r"^[ \t]*(?:(?:#{1,6}|[-*+]|\d{1,9}[.)]|>|\|)[ \t]+|\[\^[^\]]+\]:[ \t]*)*")
 
 
 def _yaml() -> YAML:
@@ -133,11 +173,11 @@ def _edit(path: Path, change) -> object:
     return result
 
 
-def _update_plan(path: Path, previous: int, year: int, today: dt.date) -> None:
+def _update_plan(path: Path, previous: int, year: int) -> None:
     def change(data):
         data["år"] = year
         data["titel"] = re.sub(rf"\b{previous}\b", str(year), data["titel"])
-        data["datum"] = today
+        data["datum"] = f"{TODO_MARK}: ange utkastets datum (ÅÅÅÅ-MM-DD)"
         data["status"] = "utkast"
         if "version" in data:
             data["version"] = 1

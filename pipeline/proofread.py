@@ -28,6 +28,7 @@ import pikepdf
 
 from .errors import ProofreadError
 from .figures import MIN_TEXT_PT
+from .formatting import counted
 from .ooxml import NS, read_part
 from .pdf_content import Mark, document_marks
 from .pdf_tags import kids_of, is_element
@@ -390,7 +391,7 @@ def compare_page_fill(expected: Expected, actual: Actual, marks: list) -> list[s
             continue
         heading = next((text for text, on in reversed(actual.headings) if on is not None and on <= page), "")
         where = f" (under rubriken '{shown(heading)}')" if heading else ""
-        count = {0: "ingen text", 1: "bara en rad text"}.get(lines, f"bara {lines} rader text")
+        count = "ingen text" if lines == 0 else f"bara {counted(lines, 'rad', 'rader')} text"
         problems.append(f"Sidan {page}{where} har {count} före sidbrytningen; en så kort rest ska stå "
                         f"kvar på sidan före. Korta eller förläng texten före sidbrytningen något.")
     return problems
@@ -451,7 +452,8 @@ def compare_footnotes(expected: dict[int, str], actual: Actual) -> list[str]:
     """Each footnote under its own number, with its own text, on the page of its reference."""
     problems = []
     if len(actual.notes) != len(expected):
-        problems.append(f"Word-filen har {len(expected)} fotnoter men PDF:en visar {len(actual.notes)}.")
+        problems.append(f"Word-filen har {counted(len(expected), 'fotnot', 'fotnoter')} men PDF:en visar "
+                        f"{len(actual.notes)}.")
     for number, (label, text, page) in enumerate(actual.notes, start=1):
         on = f" på sidan {page}" if page else ""
         if label != str(number):
@@ -472,7 +474,7 @@ def compare_figures(expected: list[str], actual: list, boxes: list[tuple]) -> li
     problems = []
     if [normalise(a) for a in expected] != [normalise(alt) for alt, _, _ in actual]:
         if len(expected) != len(actual):
-            problems.append(f"Word-filen har {len(expected)} figurer men PDF:en har {len(actual)}.")
+            problems.append(f"Word-filen har {counted(len(expected), 'figur', 'figurer')} men PDF:en har {len(actual)}.")
         for number, (want, (alt, page, _)) in enumerate(zip(expected, actual), start=1):
             if normalise(want) != normalise(alt):
                 problems.append(f"Figur {number} på sidan {page} har fel alternativtext: '{shown(alt)}'.")

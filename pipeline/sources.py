@@ -33,6 +33,11 @@ class SourceFile:
     # After items that did not validate were left out (load.validate): for each list path, the
     # original indices of the items kept, so that a rule's key path points into the file as written.
     kept: dict[Loc, list[int]] = field(default_factory=dict)
+    # Key paths (of the file as written) whose value had an error and stands in the model only as a
+    # placeholder (load.validate): the rules leave them to their own message (PlanSources.known).
+    unknown: set[Loc] = field(default_factory=set)
+    # A misspelt key read as the key it was meant to be (load.validate): meant → as written.
+    renamed: dict[Loc, Loc] = field(default_factory=dict)
 
     def original(self, loc: Loc) -> Loc:
         """Return a key path of the validated (possibly pruned) data as a key path of the file."""
@@ -46,6 +51,8 @@ class SourceFile:
 
     def line_of(self, loc: Loc) -> int | None:
         """Return the line of the deepest part of `loc` that exists in the file."""
+        loc = next((old + tuple(loc[len(new):]) for new, old in self.renamed.items()
+                    if tuple(loc[: len(new)]) == new), loc)
         for end in range(len(loc), -1, -1):
             line = self.lines.get(tuple(loc[:end]))
             if line is not None:

@@ -20,8 +20,9 @@ BROKEN_RULES = [
     pytest.param([("2024/budget.yaml", "      avgifter: true", "      avgifter: false")],
                  ["ingen post har 'avgifter: true'"], id="budget_needs_a_fee_line"),
     pytest.param([("2024/budget.yaml", '      fotnot: "*"', '      fotnot: "**"')],
-                 ["kostnader.poster[0].fotnot: fotnoten '**' finns inte",
-                  "fotnoter[0].tecken: fotnoten '*' hänvisas inte till"], id="budget_footnote_marks_must_match"),
+                 # one mistake, one message: the mark and the footnote that do not match, told together
+                 ["kostnader.poster[0].fotnot: fotnoten '**' finns inte under 'fotnoter'. Där står '*' (rad 50), "
+                  "som ingen post hänvisar till"], id="budget_footnote_marks_must_match"),
     pytest.param([("2024/kalendarium.yaml", "datum: 2024-11-07", "datum: 2025-11-06")],
                  ["organ[0].möten[4].datum: 2025-11-06 ligger inte i planens år 2024."],
                  id="meeting_outside_the_plan_year"),
@@ -46,7 +47,7 @@ BROKEN_RULES = [
                  ["aktiviteter[4].nr: numret ska vara 5", "aktiviteter[7].nr: numret ska vara 8"],
                  id="bilaga_1_numbers_are_consecutive_and_unique"),
     pytest.param([("2024/kommunikationsplan.yaml", "fotnoter: [3]", "fotnoter: [4]")],
-                 ["aktiviteter[8].fotnoter[0]: fotnot 4 finns inte", "fotnoter[2].nr: fotnot 3 hänvisas inte till"],
+                 ["aktiviteter[8].fotnoter[0]: fotnot 4 finns inte under 'fotnoter'. Där står fotnot 3"],
                  id="bilaga_1_footnote_references"),
 ]
 
@@ -58,6 +59,7 @@ def test_a_broken_rule_is_reported(project, edits, expected):
     found = problems(project)
     for fragment in expected:
         assert any(fragment in p for p in found), (fragment, found)
+    assert len(found) == len(expected), found  # one message per mistake
 
 
 def test_cost_lines_must_add_up_to_the_stated_total(project):
@@ -65,7 +67,8 @@ def test_cost_lines_must_add_up_to_the_stated_total(project):
     line = line_of(project, "2024/budget.yaml", "  summa: 2083296\n\nfotnoter")
     assert problems(project) == [
         f"sources/2024/budget.yaml:{line}: kostnader.summa: posterna summerar till 2\u00a0084\u00a0296 kr, "
-        "men summan anges som 2\u00a0083\u00a0296 kr."]
+        "men summan anges som 2\u00a0083\u00a0296 kr. Summan är lika med intäkterna: sänk en eller flera poster "
+        "med sammanlagt 1\u00a0000 kr, eller ändra summan till 2\u00a0084\u00a0296 kr och intäkterna lika mycket."]
 
 
 def test_meeting_on_an_unusual_weekday_needs_a_note(project):
@@ -85,7 +88,11 @@ def test_the_tuesday_meeting_passes_because_of_its_note(project):
 def test_usual_weekday_is_data_not_code(project):
     replace_in(project, "2024/kalendarium.yaml", "veckodag: torsdag", "veckodag: onsdag")
     found = problems(project)
-    assert len(found) == 4 and all("möts på onsdagar" in p for p in found)
+    # one mistake (the weekday), one message at it, not one per meeting
+    line = line_of(project, "2024/kalendarium.yaml", "veckodag: onsdag")
+    assert found == [f"sources/2024/kalendarium.yaml:{line}: organ[0].veckodag: Samarbetskommittén möts på "
+                     "onsdagar, men inget av dess möten är en onsdag (4 torsdagar): skriv veckodag: torsdag, eller "
+                     "ange en notering vid de möten som är avsiktliga."], found
 
 
 def test_responsible_network_must_exist(project):

@@ -101,3 +101,24 @@ def test_help_is_swedish():
         assert result.stdout.startswith("användning: python -m pipeline")
         assert "flaggor:" in result.stdout and "visa den här hjälpen" in result.stdout
         assert not re.search(r"\b(usage|options|positional arguments|show this help)\b", result.stdout)
+
+
+# Nouns whose plural the program prints after a count: each such count goes through
+# formatting.counted, so that one thing is "1 fil", not "1 filer".
+PLURALS = ("aktiviteter", "filer", "ändringar", "kommentarer", "ställen", "meningar", "möten", "fotnoter", "figurer",
+           "mappar", "målnivåer", "rader", "genomförda", "poster")
+
+
+def test_every_count_printed_agrees_in_number():
+    import re
+    from conftest import ROOT
+    bare = re.compile(r"\{[^{}]*\} (" + "|".join(PLURALS) + r")\b")
+    found = [f"{path.name}:{number}: {line.strip()}" for path in sorted((ROOT / "pipeline").glob("*.py"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1)
+             if bare.search(line) and not line.lstrip().startswith("#")]
+    assert found == [], "\n".join(found)
+
+
+def test_counted_follows_the_swedish_plural_rule():
+    from pipeline.formatting import counted
+    assert [counted(n, "fil", "filer") for n in (0, 1, 2, 1000)] == ["0 filer", "1 fil", "2 filer", "1\u00a0000 filer"]

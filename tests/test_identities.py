@@ -104,3 +104,10 @@ def test_a_flow_style_activity_gets_its_identity_inside_the_braces(project):
     assert re.search(r"  - \{id: k-[0-9a-f]{6}, aktivitet: Delta i StorSthlms expertgrupp, kommentar: En kort "
                      r"kommentar\.\}", text)
     assert run_cli("check", "2024", root=project).returncode == 0
+
+
+def test_the_count_of_new_identities_agrees_in_number(project):
+    assert run_cli("ids", "2024", root=project).returncode == 0
+    replace_in(project, "2024/kansliet.yaml", "id: k-b16564\n    ", "")
+    result = run_cli("ids", "2024", root=project)
+    assert result.stdout == "sources/2024/kansliet.yaml: 1 aktivitet fick en identitet (id).\n", result.stdout

@@ -34,10 +34,10 @@ def test_new_year_creates_a_draft_with_clear_todos(project):
     goals_2024, goals_2025 = _load(project, "2024/mal.yaml"), _load(project, "2025/mal.yaml")
     assert goals_2025["vision"] == goals_2024["vision"] and goals_2025["nivåer"] == goals_2024["nivåer"]
     assert len(goals_2025["fokusområden"][0]["mål"][0]["mål"]) == 2
-    # texts carried over; each line that names 2024 is marked for review
+    # texts carried over; each line that names 2024 (or 2023, the year before it) is marked for review
     marker = "ATT GÖRA: kontrollera årtalet 2024 – "
     text_2025 = (project / "sources/2025/text/1-om-verksamhetsplanen.md").read_text(encoding="utf-8")
-    assert text_2025.replace(marker, "") == \
+    assert re.sub(r"ATT GÖRA: kontrollera årtal(et|en) [^–]* – ", "", text_2025) == \
         (project / "sources/2024/text/1-om-verksamhetsplanen.md").read_text(encoding="utf-8")
     assert text_2025.startswith(marker + "Verksamhetsplanen för 2024 har sin utgångspunkt")
     # comments are kept, their year updated
@@ -49,7 +49,7 @@ def test_new_year_creates_a_draft_with_clear_todos(project):
     lines = check.stderr.strip().splitlines()
     marked = int(re.search(r"(\d+) ställen i texterna nämner 2024", result.stdout).group(1))
     carried = int(re.search(r"(\d+) aktiviteter som inte blev klara", result.stdout).group(1))
-    assert lines[-1] == f"{3 + marked + carried} fel i källfilerna."
+    assert lines[-1] == f"{4 + marked + carried} fel i källfilerna."  # the date, the population, two bodies' meetings
     assert len([line for line in lines if "behåll eller stryk" in line]) == carried
     assert any(re.fullmatch(r"sources/2025/budget\.yaml:\d+: invånare\.antal: att göra: ange antalet invånare "
                             r"på Södertörn den 31 december 2024", line) for line in lines)
@@ -57,7 +57,9 @@ def test_new_year_creates_a_draft_with_clear_todos(project):
                             r"mötena 2025 för Samarbetskommittén \(datum: ÅÅÅÅ-MM-DD\)", line) for line in lines)
     assert any(line.startswith("sources/2025/kalendarium.yaml:") and "organ[1].möten: att göra" in line
                for line in lines)
-    assert len([line for line in lines if "kontrollera årtalet 2024" in line]) == marked
+    assert any(re.fullmatch(r"sources/2025/plan\.yaml:\d+: datum: att göra: ange utkastets datum \(ÅÅÅÅ-MM-DD\)", line)
+               for line in lines)
+    assert len([line for line in lines if re.search("kontrollera årtal(et|en) ", line)]) == marked
 
 
 def test_new_year_brings_forward_bilaga_1_items_for_the_new_year(project):
@@ -85,8 +87,11 @@ def test_filled_in_new_year_builds(project, tmp_path):
                      "\n      - datum: 2025-02-14\n      - datum: 2025-04-11"])
     text = re.sub(r"möten: .*ATT GÖRA.*", lambda m: "möten:" + next(meetings), text)
     calendar.write_text(text, encoding="utf-8")
+    plan = project / "sources/2025/plan.yaml"
+    plan.write_text(re.sub(r"datum: .*ATT GÖRA.*", "datum: 2024-12-12", plan.read_text(encoding="utf-8")),
+                    encoding="utf-8")
     for path in list((project / "sources/2025").rglob("*.yaml")) + list((project / "sources/2025").rglob("*.md")):
-        path.write_text(re.sub(r"ATT GÖRA: (kontrollera årtalet 2024|behåll eller stryk \([^)]*\)) – ", "",
+        path.write_text(re.sub(r"ATT GÖRA: (kontrollera årtal(et|en) [^–]*|behåll eller stryk \([^)]*\)) – ", "",
                                path.read_text(encoding="utf-8")), encoding="utf-8")  # reviewed, as a secretary would
     assert problems(project, 2025) == []
     result = run_cli("build", "2025", "--docx-only", "--out", str(tmp_path), root=project)
