@@ -130,9 +130,13 @@ def markdown_to_docx(text: str, reference: Path, cache_dir: Path, shift_headings
     with tempfile.TemporaryDirectory(dir=cache_dir) as work:  # pandoc writes DOCX only to a file
         output = Path(work) / "pandoc.docx"
         try:
+            # pandoc finds the figures' stand-ins through --resource-path, not pypandoc's cworkdir: that is
+            # os.chdir for the whole process, and several texts convert at once in threads, so one thread's
+            # pandoc could start in another's folder and lose its figures (replaced by their captions).
             pypandoc.convert_text(document, "docx", format="json", outputfile=str(output),
-                                  cworkdir=str(cache_dir), extra_args=["--reference-doc", str(reference.resolve()),
-                                                                       f"--shift-heading-level-by={shift_headings}"])
+                                  extra_args=["--reference-doc", str(reference.resolve()),
+                                              f"--resource-path={cache_dir.resolve()}",
+                                              f"--shift-heading-level-by={shift_headings}"])
             data = output.read_bytes()
         except (RuntimeError, OSError) as exc:
             raise PipelineError(f"pandoc kunde inte konvertera en Markdown-text: {exc}") from exc

@@ -217,3 +217,19 @@ def test_other_images_in_markdown_are_refused(project):
     assert len(found) == 1
     assert found[0].startswith("sources/2024/text/1-om-verksamhetsplanen.md:9: bilden "
                                "'http://example.invalid/karta.png' kan inte användas")
+
+
+def test_pandoc_finds_the_figures_without_changing_the_process_folder(project, monkeypatch):
+    """Several texts convert at once in threads: pandoc must not be started by changing the folder of the
+    whole process (pypandoc's cworkdir is os.chdir), or one thread's pandoc starts in another's folder and
+    the figures it cannot find become their captions (seen in 2 of 12 clean builds)."""
+    from pipeline.build import make_docx
+
+    def refused(path):
+        raise AssertionError(f"os.chdir({path}) mitt i bygget")
+    monkeypatch.setattr("os.chdir", refused)
+    data = make_docx(project, check(project, 2024, follow_ups=False, round_file=False))
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        pictures = [n for n in package.namelist() if n.startswith("word/media/") and n.endswith(".png")]
+        body = package.read("word/document.xml").decode("utf-8")
+    assert len(pictures) == 5 and body.count("<pic:pic") == 5
