@@ -1,20 +1,19 @@
 """Document pipeline for Södertörnskommunernas samarbetskommitté's Verksamhetsplan och budget.
 
-Where to look (one module per stage; `build` runs the plan's stages in order):
+The rooms, each reading only the rooms above it in this list (docs/arkitektur.md):
 
-Shared model, every output starts here
-    paths, sources (read files) → load, model (validated data) → checks → context (what templates see)
-Word and PDF
-    templates (prepare the Word template) → figures, markdown → render → layout → package
-    → contents (contents list with page numbers) → pdf, uno_convert (LibreOffice) → normalize,
-    pdf_tags, pdf_content (PDF/A, PDF/UA) → proofread (the PDF against the DOCX)
-Web page
-    html (templates/verksamhetsplan.html and .css, figures as inline SVG)
-Yearly steps
-    newyear (next year's sources), round and copy_identity (the draft round: each municipality's
-    copy), comments, revisions, compare and changes (answers and versions), identities and followup
-    (activity ids, the follow-up), archive (the decided plan and its follow-ups; eark writes and
-    reads the E-ARK information package, delivery reads sources/gemensamt/arkiv.yaml)
-Shared helpers
-    ooxml, safezip, formatting, writer (atomic writes), uptodate, errors, cli
+    errors, paths  the user-facing errors; where sources and outputs lie
+    infra/         atomic writes, the cache, the up-to-date check
+    sources/       reading the YAML and Markdown files into the validated model
+    content/       Swedish formatting, the context the templates see, the figures, Markdown as pandoc reads it
+    docx/          OOXML helpers, Word templates, rendering, layout, contents list, package cleaning
+    pdf/           LibreOffice, normalising the PDF, its tags, reading it back, proofreading it
+    web/           the web page
+    checks/        every check of the sources, and the gate that runs them before anything is written
+    documents/     the plan, the follow-up and the cover letter: one pipeline of stages
+    returned/      files from outside: read safely, revisions, the compilation of comments, comparison
+    yearly/        a new year, activity ids, the draft round, the content changes
+    archive/       the E-ARK information packages of the decided plan and its follow-ups
+    workbench/     the local web app (its steps module is its one door to the pipeline)
+    cli            the command line (python -m pipeline)
 """

@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupted)
     try:
         if args.command == "check":
-            from .build import check_all
+            from pipeline.documents.build import check_all
             years = list(dict.fromkeys(args.year))
             check_all(root, years)
             for year in years:
@@ -161,12 +161,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "build":
             _build(root, args)
         elif args.command == "round":
-            from .round import prepare_round
+            from pipeline.yearly.round import prepare_round
             for line in prepare_round(root, args.year, soffice_url=args.soffice_url, on=args.on,
                                       earlier=args.earlier):
                 print(line)
         elif args.command == "comments":
-            from .comments import run_comments
+            from pipeline.returned.comments import run_comments
             warnings, written, code = run_comments(root, args.files, args.out, year=args.year, on=args.on)
             for line in warnings:
                 print(line, file=sys.stderr)
@@ -174,16 +174,16 @@ def main(argv: list[str] | None = None) -> int:
                 print(line)
             return code
         elif args.command == "compare":
-            from .compare import DEFAULT_AUTHOR, DEFAULT_ENGINE, run_compare
+            from pipeline.returned.compare import DEFAULT_AUTHOR, DEFAULT_ENGINE, run_compare
             for line in run_compare(args.old, args.new, args.out, engine=args.engine or DEFAULT_ENGINE,
                                     author=args.author or DEFAULT_AUTHOR, soffice_url=args.soffice_url):
                 print(line)
         elif args.command == "changes":
-            from .changes import run_changes
+            from pipeline.yearly.changes import run_changes
             for line in run_changes(root, args.year, args.old, args.new, args.out):
                 print(line)
         elif args.command == "archive":
-            from .archive import archive, archive_follow_up
+            from pipeline.archive.archiving import archive, archive_follow_up
             lines = archive_follow_up(root, args.year, args.follow_up, soffice_url=args.soffice_url,
                                       anyway=args.anyway, delivery=args.delivery) \
                 if args.follow_up else archive(root, args.year, soffice_url=args.soffice_url, anyway=args.anyway,
@@ -191,28 +191,28 @@ def main(argv: list[str] | None = None) -> int:
             for line in lines:
                 print(line)
         elif args.command == "verify-archive":
-            from .archive import verify_archive
+            from pipeline.archive.archiving import verify_archive
             for line in verify_archive(root):
                 print(line)
         elif args.command == "follow-up":
-            from .followup import build_follow_up
+            from pipeline.documents.followup import build_follow_up
             for line in build_follow_up(root, args.year, args.occasion, soffice_url=args.soffice_url,
                                         out_dir=args.out):
                 print(line)
         elif args.command == "ids":
-            from .identities import add_identities
+            from pipeline.yearly.identities import add_identities
             for line in add_identities(root, args.year):
                 print(line)
         elif args.command == "serve":
-            from .workbench.server import serve
+            from pipeline.workbench.server import serve
             return serve(root, args.year, port=args.port, browser=not args.no_browser)
         elif args.command == "new-year":
-            from .newyear import new_year
+            from pipeline.yearly.newyear import new_year
             for line in new_year(root, args.year):
                 print(line)
         elif args.command == "lint-templates":
-            from .paths import display_path
-            from .templates import spec_for, lint_template
+            from pipeline.paths import display_path
+            from pipeline.docx.templates import spec_for, lint_template
             templates = [args.template] if args.template else \
                 [root / "templates" / name for name in ("verksamhetsplan.docx", "missiv.docx", "uppfoljning.docx")]
             for template in templates:
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         # The error classes are imported only when something went wrong: an unchanged plan
         # (the most common run while editing) should not pay for them.
-        from .errors import PipelineError
+        from pipeline.errors import PipelineError
         if not isinstance(exc, PipelineError):
             raise
         for line in exc.lines():
@@ -238,8 +238,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build(root: Path, args: argparse.Namespace) -> None:
     """Build the years whose inputs or outputs changed; LibreOffice boots before heavy imports."""
-    from .paths import display_path, html_path, output_paths
-    from .uptodate import inputs_digest, is_current
+    from pipeline.paths import display_path, html_path, output_paths
+    from pipeline.infra.uptodate import inputs_digest, is_current
     years = list(dict.fromkeys(args.year))
     out_dir = args.out if len(years) == 1 else None
     digests = {}
@@ -256,10 +256,10 @@ def _build(root: Path, args: argparse.Namespace) -> None:
     office = None
     if not args.docx_only:
         # Boot LibreOffice first: it starts while Python imports and renders.
-        from .pdf import open_session
+        from pipeline.pdf.libreoffice import open_session
         office = open_session(args.soffice_url)
     try:
-        from .build import build
+        from pipeline.documents.build import build
         for line in build(root, list(digests), out_dir=args.out, docx_only=args.docx_only,
                           soffice_url=args.soffice_url, office=office, digests=digests):
             print(line)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.pdf import libreoffice_status
+from pipeline.pdf.libreoffice import libreoffice_status
 
 ROOT = Path(__file__).resolve().parent.parent
 OTHER_SHAPE = Path(__file__).resolve().parent / "fixtures" / "annan-form"

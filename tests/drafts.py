@@ -9,7 +9,7 @@ from pathlib import Path
 
 import docx
 
-from pipeline.formatting import plain
+from pipeline.content.formatting import plain
 
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
 W15 = "http://schemas.microsoft.com/office/word/2012/wordml"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.build import check
+from pipeline.documents.build import check
 from pipeline.errors import SourceErrors
 
 

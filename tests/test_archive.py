@@ -23,7 +23,7 @@ from lxml import etree
 
 from conftest import OTHER_SHAPE, ROOT, copy_project, needs_libreoffice, run_cli
 from eark_check import findings, mets_schema, validate
-from pipeline import eark
+from pipeline.archive import eark
 from helpers import replace_in
 
 OBJID = "verksamhetsplan-2024-beslutad-2024-01-16"
@@ -45,7 +45,7 @@ NS = {"mets": "http://www.loc.gov/METS/", "xlink": "http://www.w3.org/1999/xlink
 @pytest.fixture(scope="module")
 def archive_run(tmp_path_factory):
     """(project, the run of archive) for a project outside git whose 2024 plan is archived (and delivered as a zip)."""
-    from pipeline.pdf import libreoffice_status
+    from pipeline.pdf.libreoffice import libreoffice_status
     if libreoffice_status():
         pytest.skip(libreoffice_status())
     project = copy_project(tmp_path_factory.mktemp("arkiverat") / "projekt")
@@ -458,12 +458,12 @@ def test_the_program_that_builds_the_plan_is_held_to_git_too(project):
     _git(project, "init", "-q")
     _git(project, "add", "sources", "templates", "pipeline")
     _git(project, "commit", "-q", "-m", "Beslutad plan")
-    with (project / "pipeline" / "render.py").open("a", encoding="utf-8") as handle:
+    with (project / "pipeline" / "docx" / "render.py").open("a", encoding="utf-8") as handle:
         handle.write("\n# en ändring\n")
     result = subprocess.run([sys.executable, "-m", "pipeline", "archive", "2024"], cwd=project, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "  pipeline/render.py: ändrad" in result.stderr.splitlines(), result.stderr
+    assert "  pipeline/docx/render.py: ändrad" in result.stderr.splitlines(), result.stderr
     assert not (project / "archive").exists()
 
 

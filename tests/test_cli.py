@@ -113,12 +113,13 @@ def test_every_count_printed_agrees_in_number():
     import re
     from conftest import ROOT
     bare = re.compile(r"\{[^{}]*\} (" + "|".join(PLURALS) + r")\b")
-    found = [f"{path.name}:{number}: {line.strip()}" for path in sorted((ROOT / "pipeline").glob("*.py"))
+    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}" for path in sorted((ROOT / "pipeline").rglob("*.py"))
+             if "workbench" not in path.parts  # as before the rooms: the workbench is outside this check
              for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1)
              if bare.search(line) and not line.lstrip().startswith("#")]
     assert found == [], "\n".join(found)
 
 
 def test_counted_follows_the_swedish_plural_rule():
-    from pipeline.formatting import counted
+    from pipeline.content.formatting import counted
     assert [counted(n, "fil", "filer") for n in (0, 1, 2, 1000)] == ["0 filer", "1 fil", "2 filer", "1\u00a0000 filer"]

@@ -22,8 +22,8 @@ from conformance.ooxml import docx_problems, jing_available, uncovered_parts
 from conformance.pdfrules import Doc, pdf_violations, profile_rules, unchecked_rules
 from conftest import ROOT, needs_libreoffice, run_cli
 from drafts import add_comments
-from pipeline.pdf_content import page_marks
-from pipeline.pdf_tags import walk
+from pipeline.pdf.marks import page_marks
+from pipeline.pdf.tags import walk
 
 needs_jing = pytest.mark.skipif(not jing_available(), reason="jing saknas (make system-deps installerar det)")
 

@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 from conftest import needs_libreoffice
-from pipeline.contents import contents_headings, contents_pages
+from pipeline.docx.contents import contents_headings, contents_pages
 
 
 def _part(path: Path, name: str) -> str:

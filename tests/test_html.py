@@ -135,7 +135,7 @@ def test_a_draft_page_carries_its_draft_marking(draft_2024):
 
 
 def test_footnotes_are_numbered_through_the_page_and_linked_both_ways(tmp_path):
-    from pipeline.build import check, make_html
+    from pipeline.documents.build import check, make_html
     root = tmp_path / "projekt"
     shutil.copytree(FIXTURES / "stor-form" / "sources", root / "sources")
     shutil.copytree(ROOT / "templates", root / "templates")
@@ -157,7 +157,7 @@ def test_footnotes_are_numbered_through_the_page_and_linked_both_ways(tmp_path):
 
 def _table_notes(sources) -> list[tuple[str, str, int]]:
     """(mark, text, number of marks that refer to it) of every footnote the sources write under a table."""
-    from pipeline.formatting import plain
+    from pipeline.content.formatting import plain
     content, notes = sources.content, []
 
     def goals(items):
@@ -179,8 +179,8 @@ def _table_notes(sources) -> list[tuple[str, str, int]]:
 
 @pytest.mark.parametrize("fixture, year", [(None, 2024), ("stor-form", 2032)])
 def test_every_table_footnote_is_linked_both_ways_and_announced_as_a_footnote(tmp_path, fixture, year):
-    from pipeline.build import check, make_html
-    from pipeline.formatting import plain
+    from pipeline.documents.build import check, make_html
+    from pipeline.content.formatting import plain
     root = ROOT
     if fixture:
         root = tmp_path / "projekt"
@@ -213,7 +213,7 @@ def test_every_table_footnote_is_linked_both_ways_and_announced_as_a_footnote(tm
 
 
 def test_the_same_sources_give_the_same_page(tmp_path):
-    from pipeline.build import check, make_html
+    from pipeline.documents.build import check, make_html
     first = make_html(ROOT, check(ROOT, 2024))
     root = tmp_path / "projekt"  # another folder, an empty cache: nothing may depend on either
     shutil.copytree(ROOT / "sources", root / "sources")
@@ -222,7 +222,7 @@ def test_the_same_sources_give_the_same_page(tmp_path):
 
 
 def test_the_look_is_the_template_s(tmp_path):
-    from pipeline.build import check, make_html
+    from pipeline.documents.build import check, make_html
     root = tmp_path / "projekt"
     shutil.copytree(ROOT / "sources", root / "sources")
     shutil.copytree(ROOT / "templates", root / "templates")
@@ -242,7 +242,7 @@ def _page_of(request, which: str, tmp_path: Path) -> Path:
     """The web page of a built plan, or (the large fixture: footnotes, Markdown tables, four levels)
     one rendered here without LibreOffice."""
     if which == "stor form 2032":
-        from pipeline.build import check, make_html
+        from pipeline.documents.build import check, make_html
         root = tmp_path / "projekt"
         shutil.copytree(FIXTURES / "stor-form" / "sources", root / "sources")
         shutil.copytree(ROOT / "templates", root / "templates")

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import run_cli
 from helpers import problems
-from pipeline.figures import figure_names
+from pipeline.content.figures import figure_names
 
 TEXT = "2024/text/3-kansliets-uppdrag.md"
 SHOWN = f"sources/{TEXT}"
@@ -145,8 +145,8 @@ def _media(docx: Path) -> list[str]:
 
 def test_no_local_file_reaches_the_docx_or_the_web_page(tmp_path):
     """Even past the check (which refuses it), a reference-style image pulls no file into a document."""
-    from pipeline.html import _Converter
-    from pipeline.markdown import markdown_to_docx, reference_doc
+    from pipeline.web.html import _Converter
+    from pipeline.docx.markdown import markdown_to_docx, reference_doc
     from conftest import ROOT
     from PIL import Image as Picture
 
@@ -203,8 +203,8 @@ def test_figures_in_every_syntax_are_drawn_and_code_stays_code(project, tmp_path
     with zipfile.ZipFile(built) as z:
         assert "Samordna, planera, följa upp och kommunicera." in z.read("word/footnotes.xml").decode("utf-8")
 
-    from pipeline.build import check, make_figures
-    from pipeline.html import render_html
+    from pipeline.documents.build import check, make_figures
+    from pipeline.web.html import render_html
     sources = check(project, 2024)
     page = render_html(project, sources, make_figures(sources, project / "build" / ".cache")).decode("utf-8")
     chapter = page[page.index("Kansliet har fyra uppgifter"):]
@@ -220,8 +220,8 @@ def test_an_image_in_a_text_of_a_data_file_prints_as_its_words(project, tmp_path
     file or address into the DOCX or the web page, only its description."""
     import docx as python_docx
     from helpers import replace_in
-    from pipeline.build import check, make_figures
-    from pipeline.html import render_html
+    from pipeline.documents.build import check, make_figures
+    from pipeline.web.html import render_html
 
     replace_in(project, "2024/kommunikationsplan.yaml", "text: Målgruppen är främst staten",
                "text: Se ![kartan över *Södertörn*](/etc/passwd \"titel\") och ![en logga](http://example.org/l.png). "

@@ -557,7 +557,7 @@ def test_new_year_counts_every_activity_it_leaves_out_by_its_reason(project, fol
 
 
 def test_new_years_counts_agree_in_number():
-    from pipeline.newyear import _summary
+    from pipeline.yearly.newyear import _summary
     lines = _summary(2024, 2025, "helår", marked=1, unfinished=1, finished=1, bound=1)
     assert "1 aktivitet som inte blev klar är med och markerad 'ATT GÖRA: behåll eller stryk'; 1 genomförd eller " \
            "struken togs inte med." in lines[1]
@@ -579,7 +579,7 @@ def test_new_year_renumbers_the_footnotes_it_keeps(project):
     (project / "sources/2025/kommunikationsplan.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True),
                                                                    encoding="utf-8")
     assert run_cli("new-year", "2026", root=project).returncode == 1  # 2025 still has to-dos
-    from pipeline import newyear
+    from pipeline.yearly import newyear
     newyear._bring_forward_appendix(project / "sources/2025/kommunikationsplan.yaml", 2025)
     kept = yaml.safe_load((project / "sources/2025/kommunikationsplan.yaml").read_text(encoding="utf-8"))
     assert [n["nr"] for n in kept["fotnoter"]] == [1, 2]
@@ -656,7 +656,8 @@ MESSAGES = [
 def test_every_message_of_the_check_is_in_the_troubleshooting_guide():
     from conftest import ROOT
     code = "".join((ROOT / "pipeline" / name).read_text(encoding="utf-8")
-                   for name in ("sources.py", "load.py", "model.py", "checks.py", "newyear.py", "identities.py"))
+                   for name in ("sources/reading.py", "sources/load.py", "sources/model.py", "checks/rules.py",
+                                "yearly/newyear.py", "yearly/identities.py"))
     guide = (ROOT / "docs" / "felsökning.md").read_text(encoding="utf-8")
     missing_in_code = [m for m in MESSAGES if m not in code]
     missing_in_guide = [m for m in MESSAGES if m not in guide]

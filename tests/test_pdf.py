@@ -14,7 +14,7 @@ import pytest
 
 import reference
 from conftest import ROOT, needs_libreoffice, run_cli
-from pipeline.formatting import plain
+from pipeline.content.formatting import plain
 from test_docx import paragraphs
 
 pytestmark = needs_libreoffice
@@ -139,8 +139,8 @@ def tagged_headings(path: Path) -> list[tuple[int, str, int, list[float] | None]
 
     The text is what a screen reader reads: the element's marked content, children included.
     """
-    from pipeline.pdf_content import document_marks
-    from pipeline.pdf_tags import kids_of, walk
+    from pipeline.pdf.marks import document_marks
+    from pipeline.pdf.tags import kids_of, walk
 
     out = []
     with pikepdf.open(path) as pdf:

@@ -97,7 +97,7 @@ def corpus(docx_2024, tmp_path_factory):
 @pytest.fixture(scope="module")
 def corpus_with_libreoffice(corpus):
     out, expected, tyreso, work = corpus
-    from pipeline.pdf import libreoffice_status
+    from pipeline.pdf.libreoffice import libreoffice_status
     if libreoffice_status():
         pytest.skip(libreoffice_status())
     lo = work / "lo"
@@ -234,7 +234,7 @@ def many_answers(docx_2024, tmp_path_factory):
     import random
 
     from drafts import _paragraphs
-    from pipeline.formatting import plain
+    from pipeline.content.formatting import plain
     work = tmp_path_factory.mktemp("manga-svar")
     paragraphs = [plain(p.text) for p in _paragraphs(docx.Document(str(docx_2024))) if len(plain(p.text)) > 25 and p.runs]
     rng = random.Random(26)
@@ -255,7 +255,7 @@ def test_the_compilation_reads_well_on_paper(many_answers, tmp_path):
     column too narrow for it, and each chapter stands once, as its table's heading."""
     from docx.text.paragraph import Paragraph
 
-    from pipeline.pdf import LibreOffice
+    from pipeline.pdf.libreoffice import LibreOffice
     out = tmp_path / "remiss.docx"
     result = run_cli("comments", *map(str, many_answers), "--out", str(out))
     assert result.returncode == 0, result.stderr

@@ -18,8 +18,8 @@ from lxml import etree
 
 from conftest import ROUND_FILE, SENT, copy_project, make_round, needs_libreoffice, run_cli
 from drafts import add_comments, rewrite_parts
-from pipeline.contents import contents_pages
-from pipeline.copy_identity import custom_properties, identity_of
+from pipeline.docx.contents import contents_pages
+from pipeline.docx.copy_identity import custom_properties, identity_of
 from test_docx import document_text
 
 MUNICIPALITIES = ["Botkyrka", "Haninge", "Huddinge", "Nykvarn", "Nynäshamn", "Salem", "Södertälje", "Tyresö"]
@@ -355,7 +355,7 @@ def test_every_municipality_is_accounted_for_and_an_unreadable_answer_is_not_sil
                      "--per", "2024-02-12", root=round_2024)
     assert result.returncode == 2, result.stderr  # written; one file could not be read
     document = docx.Document(str(out))
-    from pipeline.formatting import plain  # the DOCX keeps dates on one line (no-break spaces)
+    from pipeline.content.formatting import plain  # the DOCX keeps dates on one line (no-break spaces)
     overview = {row.cells[0].text: [plain(c.text) for c in row.cells[1:]] for row in document.tables[0].rows[1:]}
     assert set(overview) == set(MUNICIPALITIES)
     assert overview["Botkyrka"] == ["svar.docx", "1", "0", "svar"]
@@ -397,7 +397,7 @@ def test_new_year_keeps_the_round_file_with_its_dates_to_fill_in(project):
 
 
 def test_file_names_addresses_and_links_keep_their_hyphens():
-    from pipeline.formatting import unbreakable
+    from pipeline.content.formatting import unbreakable
     assert unbreakable("Botkyrka-verksamhetsplan-2024-utkast-2.docx") == "Botkyrka-verksamhetsplan-2024-utkast-2.docx"
     assert unbreakable("skriv till a-2@b.se eller se www.x.se/plan-2024") == \
         "skriv till a-2@b.se eller se www.x.se/plan-2024"
@@ -459,8 +459,8 @@ def test_the_cover_letter_of_draft_two_says_what_changed_since_draft_one(second_
 
 @needs_libreoffice
 def test_the_draft_sent_before_is_found_by_its_git_tag_when_its_folder_is_gone(second_round, tmp_path):
-    from pipeline.load import read_plan
-    from pipeline.round import changes_since, earlier_round
+    from pipeline.sources.load import read_plan
+    from pipeline.yearly.round import changes_since, earlier_round
     project, *_ = second_round
     folder_changes = changes_since(project, read_plan(project, 2024), earlier_round(project, 2024, 2))
     kept = project / "build/2024/remiss-utkast-1-källor"

@@ -23,10 +23,10 @@ import pytest
 from conformance.pdfrules import pdf_violations
 from conftest import ROOT, copy_project, needs_libreoffice, run_cli
 from pipeline.errors import ProofreadError
-from pipeline.formatting import unbreakable
-from pipeline.pdf_content import document_marks
-from pipeline.pdf_tags import kids_of, walk
-from pipeline.proofread import proofread
+from pipeline.content.formatting import unbreakable
+from pipeline.pdf.marks import document_marks
+from pipeline.pdf.tags import kids_of, walk
+from pipeline.pdf.proofread import proofread
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -43,7 +43,7 @@ def _build(tmp_path_factory, fixture: str, year: int) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def large(tmp_path_factory):
-    from pipeline.pdf import libreoffice_status
+    from pipeline.pdf.libreoffice import libreoffice_status
     if libreoffice_status():
         pytest.skip(libreoffice_status())
     return _build(tmp_path_factory, "stor-form", 2032)
@@ -51,7 +51,7 @@ def large(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def minimal(tmp_path_factory):
-    from pipeline.pdf import libreoffice_status
+    from pipeline.pdf.libreoffice import libreoffice_status
     if libreoffice_status():
         pytest.skip(libreoffice_status())
     return _build(tmp_path_factory, "minimal", 2033)
@@ -127,7 +127,7 @@ def test_a_tree_too_large_for_one_page_is_drawn_in_parts_and_nothing_is_cut(larg
 
 
 def test_figure_layouts_prefer_the_whole_figure_when_it_fits():
-    from pipeline.build import check, make_figures
+    from pipeline.documents.build import check, make_figures
     figures = make_figures(check(ROOT, 2024), ROOT / "build" / ".cache")
     assert all(len(parts) == 1 and parts[0].text_pt == 11 for parts in figures.values())
 
@@ -284,9 +284,9 @@ TAILS = {"fotnoter och budget": _long_notes_and_budget_text, "kalendariet sist":
 @pytest.fixture(scope="module")
 def tails(tmp_path_factory):
     """Each plan of TAILS: (its PDF, the proofreading's lines for the same plan laid out without the tail rule)."""
-    from pipeline import layout
-    from pipeline.build import build_outputs, check
-    from pipeline.pdf import LibreOffice, libreoffice_status
+    from pipeline.docx import layout
+    from pipeline.documents.build import build_outputs, check
+    from pipeline.pdf.libreoffice import LibreOffice, libreoffice_status
     if libreoffice_status():
         pytest.skip(libreoffice_status())
     made = {}
@@ -309,7 +309,7 @@ def short_pages(pdf: Path) -> dict[int, list[str]]:
     """The pages between the first and the last with fewer than four lines of text and no figure, with
     their lines as pdftotext reads them: fewer than four lines to pdftotext (running header and footer
     aside) or to the proofreading (which also leaves out a table's repeated header row, an artifact)."""
-    from pipeline.proofread import page_lines
+    from pipeline.pdf.proofread import page_lines
     with pikepdf.open(pdf) as document:
         numbers = {page.objgen: n for n, page in enumerate(document.pages, start=1)}
         with_figure = {numbers[e.Pg.objgen] for e in walk(document.Root.StructTreeRoot)
@@ -346,8 +346,8 @@ def test_the_proofreading_reports_a_page_with_a_stray_tail(tails, plan):
 
 
 def test_a_page_s_lines_are_its_text_lines_however_many_cells_and_runs_hold_them():
-    from pipeline.pdf_content import Mark
-    from pipeline.proofread import page_lines
+    from pipeline.pdf.marks import Mark
+    from pipeline.pdf.proofread import page_lines
     row = [Mark(1, "/P", "Möten", [71, 700, 120, 712], kinds={"text"}),
            Mark(2, "/P", "ca 100 000 kr", [400, 701, 450, 713], kinds={"text"}),  # the same row, another cell
            Mark(3, "/P", "1", [120, 704, 124, 712], kinds={"text"})]               # a raised footnote number
@@ -433,7 +433,8 @@ def test_the_proofreading_catches_a_fault_injected_into_the_pdf(large, fault):
 @needs_libreoffice
 def test_a_failed_proofreading_writes_nothing(project, monkeypatch):
     """In the real build: the PDF made by LibreOffice is damaged before proofreading; nothing is written."""
-    from pipeline import build, normalize
+    from pipeline.documents import build
+    from pipeline.pdf import normalize
     out = project / "ut"
     out.mkdir()
     (out / "verksamhetsplan-2024.pdf").write_bytes(b"tidigare")

@@ -7,8 +7,8 @@ from dataclasses import asdict, is_dataclass
 import yaml
 
 from conftest import ROOT
-from pipeline.build import check
-from pipeline.context import Markdown, build_context
+from pipeline.documents.build import check
+from pipeline.content.context import Markdown, build_context
 import reference
 
 # Sentences the Word template words around source facts (chair, fee, population): their facts

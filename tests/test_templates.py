@@ -25,7 +25,7 @@ from conftest import ROOT, copy_project, needs_libreoffice, run_cli
 from drafts import rewrite_parts
 from test_docx import paragraphs
 from pipeline.errors import TemplateError
-from pipeline.templates import REQUIRED_STYLES, STYLES, lint_template
+from pipeline.docx.templates import REQUIRED_STYLES, STYLES, lint_template
 
 TEMPLATE = ROOT / "templates" / "verksamhetsplan.docx"
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -93,7 +93,7 @@ def test_every_required_style_is_in_the_template_under_its_name():
 @pytest.fixture(scope="module")
 def saved_by_libreoffice(tmp_path_factory) -> Path:
     """The template opened and saved again by LibreOffice as Word 2007–365, nothing changed by hand."""
-    from pipeline.pdf import libreoffice_status
+    from pipeline.pdf.libreoffice import libreoffice_status
     if libreoffice_status():
         pytest.skip(libreoffice_status())
     folder = tmp_path_factory.mktemp("lo-mall")
@@ -178,7 +178,7 @@ def test_placeholders_split_across_runs_build_the_same_plan(docx_2024, tmp_path)
 
 @needs_libreoffice
 def test_a_restyle_shows_in_the_docx_and_the_pdf(tmp_path):
-    import pipeline.wordlib  # noqa: F401  (python-docx writes the document properties right)
+    import pipeline.docx.wordlib  # noqa: F401  (python-docx writes the document properties right)
     from PIL import Image, ImageDraw
 
     logo = tmp_path / "logo.png"

@@ -21,7 +21,7 @@ from ruamel.yaml import YAML
 
 from conftest import copy_project, make_draft, run_cli
 from helpers import replace_in
-from pipeline.revisions import words_of
+from pipeline.returned.revisions import words_of
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -138,7 +138,7 @@ def test_compare_shows_each_change_once_where_it_is(drafts, tmp_path):
     assert marks and {m.get(f"{W}author") for m in marks} == {"Södertörns kansli"}
     assert {m.get(f"{W}date")[:10] for m in marks} == {"2024-01-20"}  # the newer version's date
     # the result's contents list: the newer version's headings, filled in (no prompt in Word)
-    from pipeline.contents import contents_headings
+    from pipeline.docx.contents import contents_headings
     toc = [p for p in body.iter(f"{W}p") if (p.find(f"{W}pPr/{W}pStyle") is not None
                                            and re.fullmatch(r"TOC\d", p.find(f"{W}pPr/{W}pStyle").get(f"{W}val")))]
     assert len(toc) == len(contents_headings(out.read_bytes())) > 10

@@ -19,7 +19,7 @@ import pikepdf
 import pytest
 
 from conftest import ROOT, ROUND_FILE, copy_project, make_round, run_cli
-from pipeline.pdf import libreoffice_status
+from pipeline.pdf.libreoffice import libreoffice_status
 from drafts import add_comments
 from workbench_driver import Workbench, alive, pgrep
 

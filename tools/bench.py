@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pipeline.build import check, make_docx, make_figures  # noqa: E402
-from pipeline.markdown import markdown_to_docx, reference_doc  # noqa: E402
-from pipeline.normalize import normalise_pdf  # noqa: E402
-from pipeline.pdf import LibreOffice  # noqa: E402
+from pipeline.documents.build import check, make_docx, make_figures  # noqa: E402
+from pipeline.docx.markdown import markdown_to_docx, reference_doc  # noqa: E402
+from pipeline.pdf.normalize import normalise_pdf  # noqa: E402
+from pipeline.pdf.libreoffice import LibreOffice  # noqa: E402
 
 PY = sys.executable
 WEEKDAYS = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]

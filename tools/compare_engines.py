@@ -33,13 +33,13 @@ from ruamel.yaml import YAML
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.build import check, make_docx  # noqa: E402
-from pipeline.compare import ENGINES, changes_by_place, redline, sign_revisions  # noqa: E402
-from pipeline.package import finish_docx  # noqa: E402
+from pipeline.documents.build import check, make_docx  # noqa: E402
+from pipeline.returned.compare import ENGINES, changes_by_place, redline, sign_revisions  # noqa: E402
+from pipeline.docx.package import finish_docx  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "tests"))
 from conformance.ooxml import docx_problems, jing_available  # noqa: E402
-from pipeline.pdf import LibreOffice  # noqa: E402
+from pipeline.pdf.libreoffice import LibreOffice  # noqa: E402
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -126,7 +126,7 @@ def document_words(data: bytes, view: str) -> list[str]:
     """The words of a DOCX as it reads with all changes accepted ("new") or rejected ("old")."""
     from xml.etree import ElementTree
 
-    from pipeline.revisions import words_of
+    from pipeline.returned.revisions import words_of
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         return words_of(ElementTree.fromstring(z.read("word/document.xml")).find(f"{W}body"), view)
 

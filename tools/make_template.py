@@ -443,7 +443,7 @@ def derive(out: Path, body, header: str, title: str, parts=None) -> int:
 def finish(tmp: Path, out: Path) -> int:
     """Package the work file as Word wants it, put it in place and say so."""
     sys.path.insert(0, str(ROOT))
-    from pipeline.package import finish_docx  # pandoc's unused hyperlink, Table based on TableNormal
+    from pipeline.docx.package import finish_docx  # pandoc's unused hyperlink, Table based on TableNormal
     tmp.write_bytes(finish_docx(tmp.read_bytes()))
     tmp.replace(out)
     print(f"skrev {out.relative_to(ROOT)}")

@@ -14,19 +14,19 @@ from pathlib import Path
 
 import docx as python_docx
 
-from ..build import build, build_outputs, check, make_html
-from ..comments import run_comments
-from ..compare import DEFAULT_AUTHOR, DEFAULT_ENGINE, run_compare
-from ..archive import archive, archive_follow_up
-from ..errors import ConversionError, PipelineError, Problem, ProofreadError, SourceErrors
-from ..followup import build_follow_up
-from ..load import PlanSources
-from ..paths import display_path, html_path, output_paths, year_dir
-from ..pdf import LibreOffice, LibreOfficeMissing
-from ..round import prepare_round
-from ..safezip import MAX_FILE_BYTES, SafeDocx, UnsafeDocument
-from ..uptodate import inputs_digest, is_current
-from ..writer import write_atomic
+from pipeline.documents.build import build, build_outputs, check, make_html
+from pipeline.returned.comments import run_comments
+from pipeline.returned.compare import DEFAULT_AUTHOR, DEFAULT_ENGINE, run_compare
+from pipeline.archive.archiving import archive, archive_follow_up
+from pipeline.errors import ConversionError, PipelineError, Problem, ProofreadError, SourceErrors
+from pipeline.documents.followup import build_follow_up
+from pipeline.sources.load import PlanSources
+from pipeline.paths import display_path, html_path, output_paths, year_dir
+from pipeline.pdf.libreoffice import LibreOffice, LibreOfficeMissing
+from pipeline.yearly.round import prepare_round
+from pipeline.returned.safezip import MAX_FILE_BYTES, SafeDocx, UnsafeDocument
+from pipeline.infra.uptodate import inputs_digest, is_current
+from pipeline.infra.writer import write_atomic
 
 __all__ = [
     "Checked", "ConversionError", "DEFAULT_AUTHOR", "LibreOffice", "LibreOfficeMissing", "MAX_FILE_BYTES",

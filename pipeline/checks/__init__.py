@@ -1,0 +1,4 @@
+"""The checks: everything the sources must satisfy, all problems collected before anything is written.
+
+    rules  each check of the plan, the follow-ups and the round file (Problem with file, line, key)
+"""

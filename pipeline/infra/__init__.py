@@ -1,0 +1,5 @@
+"""Infrastructure under every room: writing outputs atomically, the cache, and the up-to-date check.
+
+    writer    write_atomic (temporary file, then rename) and write_cache
+    uptodate  the digest of everything a build depends on, and whether the outputs are current
+"""
