@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupted)
     try:
         if args.command == "check":
-            from pipeline.documents.build import check_all
+            from pipeline.checks.run import check_all
             years = list(dict.fromkeys(args.year))
             check_all(root, years)
             for year in years:
@@ -259,7 +259,7 @@ def _build(root: Path, args: argparse.Namespace) -> None:
         from pipeline.pdf.libreoffice import open_session
         office = open_session(args.soffice_url)
     try:
-        from pipeline.documents.build import build
+        from pipeline.documents.plan import build
         for line in build(root, list(digests), out_dir=args.out, docx_only=args.docx_only,
                           soffice_url=args.soffice_url, office=office, digests=digests):
             print(line)

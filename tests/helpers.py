@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.documents.build import check
+from pipeline.checks.run import check
 from pipeline.errors import SourceErrors
 
 

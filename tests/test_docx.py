@@ -147,7 +147,8 @@ def test_two_builds_are_byte_identical(docx_2024, tmp_path):
 def test_the_faster_subdocument_composer_gives_docxtpls_own_result(monkeypatch):
     """render._Subdoc adds styles in one pass; docxtpl's new_subdoc must give the same bytes."""
     from pipeline.docx import render
-    from pipeline.documents.build import check, make_docx
+    from pipeline.checks.run import check
+    from pipeline.documents.plan import make_docx
     for root, year in ((ROOT, 2024), (ROOT / "tests" / "fixtures" / "annan-form", 2031)):
         sources = check(root, year)
         ours = make_docx(ROOT, sources)

@@ -13,7 +13,8 @@ import pikepdf
 
 from conftest import needs_libreoffice, run_cli
 from helpers import line_of, problems, replace_in
-from pipeline.documents.build import check, make_figures
+from pipeline.checks.run import check
+from pipeline.documents.plan import make_figures
 from pipeline.content.figures import build_graph, figure_names
 from pipeline.pdf.libreoffice import vector_figures
 
@@ -223,7 +224,7 @@ def test_pandoc_finds_the_figures_without_changing_the_process_folder(project, m
     """Several texts convert at once in threads: pandoc must not be started by changing the folder of the
     whole process (pypandoc's cworkdir is os.chdir), or one thread's pandoc starts in another's folder and
     the figures it cannot find become their captions (seen in 2 of 12 clean builds)."""
-    from pipeline.documents.build import make_docx
+    from pipeline.documents.plan import make_docx
 
     def refused(path):
         raise AssertionError(f"os.chdir({path}) mitt i bygget")

@@ -135,7 +135,8 @@ def test_a_draft_page_carries_its_draft_marking(draft_2024):
 
 
 def test_footnotes_are_numbered_through_the_page_and_linked_both_ways(tmp_path):
-    from pipeline.documents.build import check, make_html
+    from pipeline.checks.run import check
+    from pipeline.documents.plan import make_html
     root = tmp_path / "projekt"
     shutil.copytree(FIXTURES / "stor-form" / "sources", root / "sources")
     shutil.copytree(ROOT / "templates", root / "templates")
@@ -179,7 +180,8 @@ def _table_notes(sources) -> list[tuple[str, str, int]]:
 
 @pytest.mark.parametrize("fixture, year", [(None, 2024), ("stor-form", 2032)])
 def test_every_table_footnote_is_linked_both_ways_and_announced_as_a_footnote(tmp_path, fixture, year):
-    from pipeline.documents.build import check, make_html
+    from pipeline.checks.run import check
+    from pipeline.documents.plan import make_html
     from pipeline.content.formatting import plain
     root = ROOT
     if fixture:
@@ -213,7 +215,8 @@ def test_every_table_footnote_is_linked_both_ways_and_announced_as_a_footnote(tm
 
 
 def test_the_same_sources_give_the_same_page(tmp_path):
-    from pipeline.documents.build import check, make_html
+    from pipeline.checks.run import check
+    from pipeline.documents.plan import make_html
     first = make_html(ROOT, check(ROOT, 2024))
     root = tmp_path / "projekt"  # another folder, an empty cache: nothing may depend on either
     shutil.copytree(ROOT / "sources", root / "sources")
@@ -222,7 +225,8 @@ def test_the_same_sources_give_the_same_page(tmp_path):
 
 
 def test_the_look_is_the_template_s(tmp_path):
-    from pipeline.documents.build import check, make_html
+    from pipeline.checks.run import check
+    from pipeline.documents.plan import make_html
     root = tmp_path / "projekt"
     shutil.copytree(ROOT / "sources", root / "sources")
     shutil.copytree(ROOT / "templates", root / "templates")
@@ -242,7 +246,8 @@ def _page_of(request, which: str, tmp_path: Path) -> Path:
     """The web page of a built plan, or (the large fixture: footnotes, Markdown tables, four levels)
     one rendered here without LibreOffice."""
     if which == "stor form 2032":
-        from pipeline.documents.build import check, make_html
+        from pipeline.checks.run import check
+        from pipeline.documents.plan import make_html
         root = tmp_path / "projekt"
         shutil.copytree(FIXTURES / "stor-form" / "sources", root / "sources")
         shutil.copytree(ROOT / "templates", root / "templates")

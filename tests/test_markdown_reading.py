@@ -203,7 +203,8 @@ def test_figures_in_every_syntax_are_drawn_and_code_stays_code(project, tmp_path
     with zipfile.ZipFile(built) as z:
         assert "Samordna, planera, följa upp och kommunicera." in z.read("word/footnotes.xml").decode("utf-8")
 
-    from pipeline.documents.build import check, make_figures
+    from pipeline.checks.run import check
+    from pipeline.documents.plan import make_figures
     from pipeline.web.html import render_html
     sources = check(project, 2024)
     page = render_html(project, sources, make_figures(sources, project / "build" / ".cache")).decode("utf-8")
@@ -220,7 +221,8 @@ def test_an_image_in_a_text_of_a_data_file_prints_as_its_words(project, tmp_path
     file or address into the DOCX or the web page, only its description."""
     import docx as python_docx
     from helpers import replace_in
-    from pipeline.documents.build import check, make_figures
+    from pipeline.checks.run import check
+    from pipeline.documents.plan import make_figures
     from pipeline.web.html import render_html
 
     replace_in(project, "2024/kommunikationsplan.yaml", "text: Målgruppen är främst staten",

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, copy_project, needs_libreoffice, run_cli
 from helpers import replace_in
-from pipeline.documents.build import check
+from pipeline.checks.run import check
 from pipeline.errors import SourceErrors
 
 FILES = ["plan.yaml", "budget.yaml", "kalendarium.yaml", "mal.yaml", "kansliet.yaml", "organisation.yaml",

@@ -127,7 +127,8 @@ def test_a_tree_too_large_for_one_page_is_drawn_in_parts_and_nothing_is_cut(larg
 
 
 def test_figure_layouts_prefer_the_whole_figure_when_it_fits():
-    from pipeline.documents.build import check, make_figures
+    from pipeline.checks.run import check
+    from pipeline.documents.plan import make_figures
     figures = make_figures(check(ROOT, 2024), ROOT / "build" / ".cache")
     assert all(len(parts) == 1 and parts[0].text_pt == 11 for parts in figures.values())
 
@@ -285,7 +286,8 @@ TAILS = {"fotnoter och budget": _long_notes_and_budget_text, "kalendariet sist":
 def tails(tmp_path_factory):
     """Each plan of TAILS: (its PDF, the proofreading's lines for the same plan laid out without the tail rule)."""
     from pipeline.docx import layout
-    from pipeline.documents.build import build_outputs, check
+    from pipeline.checks.run import check
+    from pipeline.documents.plan import build_outputs
     from pipeline.pdf.libreoffice import LibreOffice, libreoffice_status
     if libreoffice_status():
         pytest.skip(libreoffice_status())

@@ -7,7 +7,7 @@ from dataclasses import asdict, is_dataclass
 import yaml
 
 from conftest import ROOT
-from pipeline.documents.build import check
+from pipeline.checks.run import check
 from pipeline.content.context import Markdown, build_context
 import reference
 

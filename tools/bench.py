@@ -28,9 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pipeline.documents.build import check, make_docx, make_figures  # noqa: E402
+from pipeline.checks.run import check  # noqa: E402
+from pipeline.documents.plan import make_docx, make_figures, plan_document  # noqa: E402
 from pipeline.docx.markdown import markdown_to_docx, reference_doc  # noqa: E402
-from pipeline.pdf.normalize import normalise_pdf  # noqa: E402
+from pipeline.documents.stages import pdf_stages  # noqa: E402
+from pipeline.pdf.normalize import normalise, opened, saved  # noqa: E402
 from pipeline.pdf.libreoffice import LibreOffice  # noqa: E402
 
 PY = sys.executable
@@ -90,10 +92,16 @@ def stage_times(runs: int) -> dict[str, float]:
         "bilagor 2–3 genom pandoc (kall cache)": median_of(runs, appendices_cold),
         "PDF-konvertering (LibreOffice kallstartad)": median_of(runs, convert),
     }
-    times["PDF-normalisering och taggrättning (pikepdf)"] = median_of(
-        runs, lambda: normalise_pdf(holder["pdf"], sources.plan))
+    document = plan_document(ROOT, sources, web_page=False)
+
+    def normalised() -> bytes:
+        with opened(holder["pdf"]) as pdf:
+            normalise(pdf, document.properties)
+            return saved(pdf)
+
+    times["PDF-normalisering och taggrättning (pikepdf)"] = median_of(runs, normalised)
     times["samma, med korrekturläsning av PDF:en mot DOCX (så som bygget gör)"] = median_of(
-        runs, lambda: normalise_pdf(holder["pdf"], sources.plan, docx=docx))
+        runs, lambda: pdf_stages(document, docx, holder["pdf"]))
     return times
 
 

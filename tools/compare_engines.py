@@ -33,7 +33,8 @@ from ruamel.yaml import YAML
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.documents.build import check, make_docx  # noqa: E402
+from pipeline.checks.run import check  # noqa: E402
+from pipeline.documents.plan import make_docx  # noqa: E402
 from pipeline.returned.compare import ENGINES, changes_by_place, redline, sign_revisions  # noqa: E402
 from pipeline.docx.package import finish_docx  # noqa: E402
 

@@ -146,7 +146,8 @@ def archive(root: Path, year: int | str, soffice_url: str | None = None, anyway:
     """Build and archive the decided plan of `year` as an information package; return Swedish report lines.
 
     Refused when a file the plan is made from has changes not committed to git, unless `anyway`."""
-    from pipeline.documents.build import build_outputs, check
+    from pipeline.checks.run import check
+    from pipeline.documents.plan import build_outputs
     sources = check(root, year, follow_ups=False, round_file=False)
     plan = sources.plan
     if plan.status != "beslutad":
@@ -163,7 +164,7 @@ def archive(root: Path, year: int | str, soffice_url: str | None = None, anyway:
             raise PipelineError("\n".join([f"archive/{folder.name} är skadat; det är arkivet som har ändrats, inte planen:",
                                  *damage, "Arkivet skrivs aldrig om. Återställ mappen från säkerhetskopian eller git "
                                  f"(git checkout -- archive/{folder.name}) och kör verify-archive."]))
-    from pipeline.documents.build import make_html
+    from pipeline.documents.plan import make_html
     _, pdf = build_outputs(root, sources, soffice_url=soffice_url)
     digest = sha256(pdf)
     page = make_html(root, sources)
@@ -296,7 +297,7 @@ FOLLOW_UP_FOLDER = re.compile(r"(\d{4})-uppfoljning-([a-zåäö]+)")
 def archive_follow_up(root: Path, year: int | str, occasion: str, soffice_url: str | None = None,
                       anyway: bool = False, delivery: str | None = None) -> list[str]:
     """Archive the follow-up `occasion` of the decided plan of `year` as archive/uppfoljning-ÅR-TILLFÄLLE-DATUM/."""
-    from pipeline.documents.build import check
+    from pipeline.checks.run import check
     from pipeline.documents.followup import make_follow_up
     from pipeline.pdf.libreoffice import LibreOffice
     sources = check(root, year, round_file=False)

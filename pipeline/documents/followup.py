@@ -1,8 +1,9 @@
-"""Yearly step: the follow-up (uppföljning) of a plan, from the plan's own activity records.
+"""The follow-up (uppföljning) of a plan, from the plan's own activity records: its description.
 
     sources/ÅR/uppfoljning-TILLFÄLLE.yaml (status per activity id, budget outcome)
-      + the plan's sources (load, checks) → follow_up_context
-      → templates/uppfoljning.docx (Word, PDF via LibreOffice, proofread) and templates/uppfoljning.html
+      + the plan's sources (sources.load, checks.run) → follow_up_context → follow_up_document
+      → the document stages (documents.stages): templates/uppfoljning.docx, PDF via LibreOffice,
+        proofread; the web page from templates/uppfoljning.html
       → build/ÅR/uppfoljning-ÅR-TILLFÄLLE.docx, .pdf, .html
 
 The same qualities as the plan: PDF/A-2b and PDF/UA-1, the same bytes from the same sources, the
@@ -15,13 +16,18 @@ import html
 from pathlib import Path
 from typing import Any
 
-from pipeline.sources import model as m
+from pipeline.checks.run import check
 from pipeline.content.context import Markdown, goal_sections
-from pipeline.errors import PipelineError
 from pipeline.content.figures import FONT, Graph, fitted_figure
 from pipeline.content.formatting import amount, counted as counted_noun, kronor, long_date
-from pipeline.sources.load import PlanSources
+from pipeline.documents.stages import Document, make, write
+from pipeline.docx.templates import FOLLOW_UP, prepare_template
+from pipeline.errors import PipelineError
 from pipeline.paths import display_path
+from pipeline.pdf.libreoffice import LibreOffice
+from pipeline.sources import model as m
+from pipeline.sources.load import PlanSources
+from pipeline.web.html import render_html
 
 TEMPLATE = "uppfoljning.docx"
 HTML_TEMPLATE = "uppfoljning.html"
@@ -203,9 +209,9 @@ def status_graph(rows: list[dict[str, Any]]) -> Graph:
 
 def build_follow_up(root: Path, year: int | str, occasion: str | None = None, soffice_url: str | None = None,
                     out_dir: Path | None = None) -> list[str]:
-    """Build the follow-up of `year` (every occasion, or the one named); return Swedish progress lines."""
-    from pipeline.documents.build import check
-    from pipeline.infra.writer import write_atomic
+    """Build the follow-up of `year` (every occasion, or the one named); return Swedish progress lines.
+
+    Every occasion is made before any is written."""
     sources = check(root, year, round_file=False)
     base = display_path(root / "sources" / str(year), root)
     if not sources.follow_ups:
@@ -216,26 +222,19 @@ def build_follow_up(root: Path, year: int | str, occasion: str | None = None, so
     if unknown:
         raise PipelineError(f"{base}/uppfoljning-{unknown[0]}.yaml finns inte (finns: "
                             f"{', '.join(f'uppfoljning-{o}.yaml' for o in sorted(sources.follow_ups))}).")
-    from pipeline.pdf.libreoffice import LibreOffice
-    made = []
     with LibreOffice(soffice_url) as office:
-        for name in occasions:
-            made.append((name, *make_follow_up(root, sources, name, office)))
-    lines = []
-    for name, docx, pdf, page in made:
-        for path, data in zip(output_paths(root, sources.year, name, out_dir), (docx, pdf, page)):
-            write_atomic(path, data)
-            lines.append(f"Skrev {display_path(path, root)}")
-    return lines
+        made = list(make((follow_up_document(root, sources, name, out_dir) for name in occasions), office))
+    return [line for each in made for line in write(each)]
 
 
 def make_follow_up(root: Path, sources: PlanSources, occasion: str, office) -> tuple[bytes, bytes, bytes]:
     """Return the follow-up's DOCX, proofread PDF and web page (nothing written)."""
-    from pipeline.docx.render import add_pictures
-    from pipeline.web.html import render_html
-    from pipeline.pdf.normalize import normalise_pdf
-    from pipeline.docx.render import render_docx
-    from pipeline.docx.templates import FOLLOW_UP, prepare_template
+    made = next(make([follow_up_document(root, sources, occasion)], office))
+    return made.docx, made.pdf, made.page
+
+
+def follow_up_document(root: Path, sources: PlanSources, occasion: str, out_dir: Path | None = None) -> Document:
+    """Return the description of the follow-up `occasion` of checked `sources`: its figure is drawn here."""
     follow_up = sources.follow_ups[occasion]
     cache = root / "build" / ".cache"
     context, graph = follow_up_context(sources, occasion, follow_up)
@@ -247,17 +246,7 @@ def make_follow_up(root: Path, sources: PlanSources, occasion: str, office) -> t
                   "author": sources.plan.organisation, "date": follow_up.date,
                   "keywords": f"uppföljning; {follow_up.occasion}; verksamhetsplan; {sources.plan.year}",
                   "category": f"Uppföljning {follow_up.occasion}"}
-    data = add_pictures(render_docx(context, template, properties, cache, figures, shown=shown), figures[FIGURE])
-    raw = office.convert(data)
-    meta = _Meta(properties["title"], sources.plan.organisation, sources.plan.year, follow_up.date)
-    target = display_path(output_paths(root, sources.year, occasion)[1], root)
-    pdf = normalise_pdf(raw, meta, docx=data, target=target, subject=context["titel"])
-    page = render_html(root, sources, figures, template=HTML_TEMPLATE, context=context)
-    return data, pdf, page
-
-
-class _Meta:
-    """What normalise_pdf needs of a document: title, organisation, year and date."""
-
-    def __init__(self, title: str, organisation: str, year: int, date):
-        self.title, self.organisation, self.year, self.date = title, organisation, year, date
+    return Document(root, occasion, template, shown, context, properties, figures,
+                    output_paths(root, sources.year, occasion, out_dir),
+                    target=display_path(output_paths(root, sources.year, occasion)[1], root),
+                    page=lambda: render_html(root, sources, figures, template=HTML_TEMPLATE, context=context))

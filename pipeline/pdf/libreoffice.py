@@ -20,7 +20,9 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import ContextManager, TypeVar
 
 from pipeline.errors import ConversionError
 
@@ -32,6 +34,10 @@ PROFILE_TEMPLATE = Path(tempfile.gettempdir()) / f"vp-lo-profilmall-{os.getuid()
 UNO_PATHS = ("/usr/lib/python3/dist-packages", "/usr/lib/libreoffice/program")
 INSTALL_HINT = ("Installera LibreOffice med 'make system-deps' (som root) eller "
                 "'sudo apt-get install libreoffice-writer-nogui python3-uno'.")
+
+
+T = TypeVar("T")
+M = TypeVar("M")
 
 
 class LibreOfficeMissing(ConversionError):
@@ -65,7 +71,58 @@ def open_session(soffice_url: str | None = None) -> "LibreOffice | LibreOfficeMi
         return exc
 
 
-class LibreOffice:
+class _Converting:
+    """What every session offers on top of `submit`: one conversion, and many in turn."""
+
+    def submit(self, docx: bytes) -> Callable[[], bytes]:
+        raise NotImplementedError
+
+    def convert(self, docx: bytes) -> bytes:
+        """Return the PDF/A made from `docx`."""
+        return self.submit(docx)()
+
+    def convert_in_turn(self, drafts: Iterable[tuple[T, bytes]], meanwhile: Callable[[T, bytes], M],
+                        settle: Callable[[T, bytes, bytes, Callable[[bytes], bytes]], tuple[bytes, bytes]],
+                        guard: Callable[[T, bytes], ContextManager]) -> Iterator[tuple[T, bytes, M, bytes]]:
+        """Convert each (item, DOCX) of `drafts`, keeping LibreOffice busy; yield (item, DOCX, made meanwhile, PDF).
+
+        The next draft is asked for (so rendered) while LibreOffice converts the one before;
+        `meanwhile(item, docx)` runs while the item's own PDF is made; `settle(item, docx, pdf, convert)`
+        runs on each PDF before the next document goes to LibreOffice (a document laid out again from its
+        PDF converts again there) and returns the DOCX and PDF yielded; and each is yielded only once the
+        next document is in LibreOffice, so what the caller does with it runs while LibreOffice works.
+        `guard(item, docx)` is a context around each item's conversion (the plan keeps its DOCX when no
+        PDF can be made).
+        """
+        pending = None  # (item, docx, made meanwhile, waiting function) of the document in LibreOffice
+        for item, docx in drafts:
+            done = self._settled(pending, settle, guard) if pending is not None else None
+            with guard(item, docx):
+                waiting = self.submit(docx)
+            pending = (item, docx, meanwhile(item, docx), waiting)
+            if done is not None:
+                yield done
+        if pending is not None:
+            yield self._settled(pending, settle, guard)
+
+    def _settled(self, pending: tuple, settle, guard) -> tuple:
+        item, docx, made, waiting = pending
+        with guard(item, docx):
+            docx, pdf = settle(item, docx, waiting(), self.convert)
+        return item, docx, made, pdf
+
+
+class Unavailable(_Converting):
+    """Stands in for a session when LibreOffice cannot be used: every conversion raises the reason."""
+
+    def __init__(self, reason: LibreOfficeMissing):
+        self.reason = reason
+
+    def submit(self, docx: bytes) -> Callable[[], bytes]:
+        raise self.reason
+
+
+class LibreOffice(_Converting):
     """A LibreOffice session for any number of conversions and comparisons."""
 
     def __init__(self, soffice_url: str | None = None, timeout: float | None = None, pipe: str | None = None):
@@ -173,11 +230,7 @@ class LibreOffice:
             self._kill()
             raise ConversionError(f"LibreOffice kunde inte {what} (två försök): {second}") from second
 
-    def convert(self, docx: bytes) -> bytes:
-        """Return the PDF/A made from `docx`."""
-        return self.submit(docx)()
-
-    def submit(self, docx: bytes):
+    def submit(self, docx: bytes) -> Callable[[], bytes]:
         """Start converting `docx` and return a function that waits for and returns the PDF.
 
         LibreOffice works in its own process meanwhile, so the caller can render the next
@@ -282,9 +335,3 @@ def vector_figures(docx: bytes) -> bytes:
         if len(ext_list) == 0:
             blip.remove(ext_list)
     return replace_parts(docx, {"word/document.xml": xml_bytes(root)})
-
-
-def compare_documents(old: bytes, new: bytes, soffice_url: str | None = None) -> bytes:
-    """Return NEW as a DOCX with tracked changes against OLD, made by LibreOffice's comparison."""
-    with LibreOffice(soffice_url) as office:
-        return office.compare(old, new)

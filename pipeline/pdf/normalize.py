@@ -1,76 +1,82 @@
-"""Normalise stage: make LibreOffice's PDF reproducible and its metadata the plan's own.
+"""Normalise stage: make LibreOffice's PDF reproducible and its metadata the document's own.
 
 LibreOffice stamps the conversion time into /Info, the XMP packet and the sRGB colour profile,
-and derives /ID from the time. Here they become the plan's date and a content hash, so the
+and derives /ID from the time. Here they become the document's date and a content hash, so the
 same sources give the same bytes; title, author, subject and language are asserted as well,
 the PDF/UA identification gets the extension schema PDF/A requires, and the structure tree is
-repaired for screen readers (see pdf_tags).
+repaired for screen readers (pdf.tags). Proofreading is a stage of its own (pdf.proofread) that
+reads the same open document before it is saved (documents.stages).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pikepdf
+from lxml import etree
 
-from pipeline.sources import model as m
 from pipeline.errors import ConversionError
 from pipeline.pdf.tags import repair_tags
 
 ICC_DATE = slice(24, 36)  # dateTimeNumber in the ICC profile header
 
 
-def normalise_pdf(data: bytes, plan: m.Plan, docx: bytes | None = None, target: str = "PDF:en",
-                  shown: list | None = None, subject: str | None = None) -> bytes:
-    """Return the PDF with fixed dates, deterministic /ID, the plan's metadata and a repaired tag tree.
-
-    With `docx`, the repaired document is proofread against it before it is saved (see
-    proofread); the pages' content is read once for the repairs and the proofreading. `shown`,
-    if given, receives what the proofreading read (proofread.Actual: headings and their pages).
-    """
-    stamp = dt.datetime.combine(plan.date, dt.time(0, 0), tzinfo=dt.timezone.utc)
+@contextmanager
+def opened(data: bytes) -> Iterator[pikepdf.Pdf]:
+    """Open LibreOffice's PDF for the stages that change and read it (normalise, proofread)."""
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PdfError as exc:
         raise ConversionError(f"LibreOffice skrev en trasig PDF ({exc}).") from exc
     with pdf:
-        pdf_date = stamp.strftime("D:%Y%m%d%H%M%SZ")
-        pdf.docinfo["/CreationDate"] = pdf_date
-        pdf.docinfo["/ModDate"] = pdf_date
-        pdf.docinfo["/Title"] = plan.title
-        pdf.docinfo["/Author"] = plan.organisation
-        pdf.docinfo["/Subject"] = subject or f"Verksamhetsplan och budget {plan.year}"
-        pdf.Root.Lang = pikepdf.String("sv-SE")
-        if "/DocChecksum" in pdf.trailer:  # LibreOffice's checksum of the time-stamped file
-            del pdf.trailer["/DocChecksum"]
-        if "/ID" in pdf.trailer:  # LibreOffice derives it from the time; rebuilt from content below
-            del pdf.trailer["/ID"]
-        marks = repair_tags(pdf)  # the bookmarks too: one per tagged heading
-        if docx is not None:
-            from pipeline.pdf.proofread import check_document
-            actual = check_document(docx, pdf, marks, target)
-            if shown is not None:
-                shown.append(actual)
-        iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
-            xmp["xmp:CreateDate"] = iso
-            xmp["xmp:ModifyDate"] = iso
-            xmp["xmp:MetadataDate"] = iso
-            xmp["dc:title"] = plan.title
-            xmp["dc:language"] = ["sv-SE"]
-        describe_pdfua_schema(pdf)
-        for intent in pdf.Root.get("/OutputIntents", []):
-            profile = intent.get("/DestOutputProfile")
-            if profile is None:
-                continue
-            icc = bytearray(profile.read_bytes())
-            if len(icc) >= 128:
-                icc[ICC_DATE] = _icc_date(stamp)
-                profile.write(bytes(icc))
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, compress_streams=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+        yield pdf
+
+
+def normalise(pdf: pikepdf.Pdf, properties: dict) -> list:
+    """Give the open PDF fixed dates, the document's metadata and a repaired tag tree; return its pages' marks.
+
+    `properties` are the document's own (title, author, subject, date: the same as its DOCX's). The
+    marks are the pages' marked content as the repairs read it (pdf.marks), for the proofreading.
+    """
+    stamp = dt.datetime.combine(properties["date"], dt.time(0, 0), tzinfo=dt.timezone.utc)
+    pdf_date = stamp.strftime("D:%Y%m%d%H%M%SZ")
+    pdf.docinfo["/CreationDate"] = pdf_date
+    pdf.docinfo["/ModDate"] = pdf_date
+    pdf.docinfo["/Title"] = properties["title"]
+    pdf.docinfo["/Author"] = properties["author"]
+    pdf.docinfo["/Subject"] = properties["subject"]
+    pdf.Root.Lang = pikepdf.String("sv-SE")
+    if "/DocChecksum" in pdf.trailer:  # LibreOffice's checksum of the time-stamped file
+        del pdf.trailer["/DocChecksum"]
+    if "/ID" in pdf.trailer:  # LibreOffice derives it from the time; rebuilt from content when saved
+        del pdf.trailer["/ID"]
+    marks = repair_tags(pdf)  # the bookmarks too: one per tagged heading
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+        xmp["xmp:CreateDate"] = iso
+        xmp["xmp:ModifyDate"] = iso
+        xmp["xmp:MetadataDate"] = iso
+        xmp["dc:title"] = properties["title"]
+        xmp["dc:language"] = ["sv-SE"]
+    describe_pdfua_schema(pdf)
+    for intent in pdf.Root.get("/OutputIntents", []):
+        profile = intent.get("/DestOutputProfile")
+        if profile is None:
+            continue
+        icc = bytearray(profile.read_bytes())
+        if len(icc) >= 128:
+            icc[ICC_DATE] = _icc_date(stamp)
+            profile.write(bytes(icc))
+    return marks
+
+
+def saved(pdf: pikepdf.Pdf) -> bytes:
+    """Return the open PDF's bytes: the same document gives the same bytes (/ID from its content)."""
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.preserve)
     return out.getvalue()
 
 
@@ -98,8 +104,6 @@ def describe_pdfua_schema(pdf: pikepdf.Pdf) -> None:
     LibreOffice 7.4 writes pdfuaid:part without the extension schema (fixed in later versions),
     so the file fails PDF/A-2b (veraPDF rule 6.6.2.3.1-1).
     """
-    from lxml import etree
-
     stream = pdf.Root.Metadata
     data = stream.read_bytes()
     if b"http://www.aiim.org/pdfua/ns/id/" not in data or b"pdfaExtension:schemas" in data:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import docx as python_docx
 
-from pipeline.documents.build import build, build_outputs, check, make_html
+from pipeline.checks.run import check
+from pipeline.documents.plan import build, build_outputs, make_html
 from pipeline.returned.comments import run_comments
 from pipeline.returned.compare import DEFAULT_AUTHOR, DEFAULT_ENGINE, run_compare
 from pipeline.archive.archiving import archive, archive_follow_up

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from pipeline.documents.build import check
+from pipeline.checks.run import check
 from pipeline.content.formatting import counted
 from pipeline.errors import PipelineError
 from pipeline.sources.load import TODO_MARK

@@ -22,6 +22,7 @@ leaves the previous one as it was. The same sources give the same bytes.
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import os
@@ -31,13 +32,23 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 
-from pipeline.errors import OutputError, PipelineError, SourceErrors
+from lxml import etree
+
+from pipeline.checks.rules import check_round_sending
+from pipeline.checks.run import check
+from pipeline.content.formatting import counted, long_date
+from pipeline.documents.letter import letter_document
+from pipeline.documents.plan import plan_document
+from pipeline.documents.stages import make
 from pipeline.docx.copy_identity import CopyIdentity, with_identity
+from pipeline.docx.ooxml import q, read_part, replace_parts, xml_bytes
+from pipeline.errors import OutputError, PipelineError, SourceErrors
 from pipeline.paths import display_path, year_dir
-
-LETTER_TEMPLATE = "missiv.docx"
+from pipeline.pdf.libreoffice import LibreOffice
+from pipeline.returned.comments import parse_day, safe_cell
+from pipeline.sources.load import read_plan
+from pipeline.yearly.changes import describe, plan_changes, version
 CSV_COLUMNS = ["Kommun", "Kommunnamn", "E-post", "Bifoga", "Svar senast", "Svar till"]
 
 
@@ -66,11 +77,6 @@ def prepare_round(root: Path, year: int | str, soffice_url: str | None = None, o
     `on` is the day it is sent (ÅÅÅÅ-MM-DD, default today); `earlier` the version of the sources the
     draft sent before this one was made from (a folder or a git revision), when it cannot be found.
     """
-    from pipeline.documents.build import build_outputs, check
-    from pipeline.checks.rules import check_round_sending
-    from pipeline.returned.comments import parse_day
-    from pipeline.pdf.libreoffice import LibreOffice
-
     today = parse_day(on)
     sources = check(root, year, follow_ups=False)
     plan, round_file = sources.plan, sources.round
@@ -90,19 +96,22 @@ def prepare_round(root: Path, year: int | str, soffice_url: str | None = None, o
     before = earlier_round(root, plan.year, plan.version, earlier)
     changes = changes_since(root, sources, before) if before is not None else None
     folder = round_folder(root, plan.year, plan.version)
-    with LibreOffice(soffice_url) as office:
-        plan_docx, plan_pdf = build_outputs(root, sources, office=office)
-        letter, letter_pdf = fitted_letter(render_letter(root, sources, changes), office)
-    files: dict[str, bytes] = {}
     municipalities = sources.municipalities.municipalities
+    stem = f"verksamhetsplan-{plan.year}-utkast-{plan.version}"
+    copies = {m.name: copy_name(m.name, plan.year, plan.version) for m in municipalities}
+    with LibreOffice(soffice_url) as office:
+        # the letter is rendered while LibreOffice converts the plan
+        made_plan, made_letter = make([plan_document(root, sources, web_page=False),
+                                       letter_document(root, sources, copies, f"{stem}.pdf", changes)], office)
+    plan_docx, plan_pdf = made_plan.docx, made_plan.pdf
+    files: dict[str, bytes] = {}
     for municipality in municipalities:
         identity = CopyIdentity(municipality.name, plan.year, plan.version, round_file.answer_by)
         files[copy_name(municipality.name, plan.year, plan.version)] = \
             with_identity(marked_copy(plan_docx, municipality.official_name, round_file.answer_by), identity)
-    stem = f"verksamhetsplan-{plan.year}-utkast-{plan.version}"
     files[f"{stem}.pdf"] = plan_pdf
-    files[f"missiv-{plan.year}-utkast-{plan.version}.docx"] = letter
-    files[f"missiv-{plan.year}-utkast-{plan.version}.pdf"] = _letter_pdf(letter_pdf, sources)
+    files[f"missiv-{plan.year}-utkast-{plan.version}.docx"] = made_letter.docx
+    files[f"missiv-{plan.year}-utkast-{plan.version}.pdf"] = made_letter.pdf
     files["mottagare.csv"] = recipients_csv(sources, stem)
     sent = sent_sources(root, plan.year)
     write_folder(folder, files)
@@ -110,10 +119,9 @@ def prepare_round(root: Path, year: int | str, soffice_url: str | None = None, o
     shown = display_path(folder, root)
     lines = [f"Skrev {shown}/ ({len(municipalities)} kommunexemplar, missiv som DOCX och PDF, utkastet som PDF "
              f"och mottagare.csv).",
-             f"Svar senast {_long(round_file.answer_by)}. Skicka varje kommun dess egen DOCX, missivets PDF och "
+             f"Svar senast {long_date(round_file.answer_by)}. Skicka varje kommun dess egen DOCX, missivets PDF och "
              f"utkastets PDF (se mottagare.csv)."]
     if before is not None:
-        from pipeline.content.formatting import counted
         count = sum(len(section["rader"]) for section in changes["ändringar"])
         lines.append(f"Missivet säger vad som har ändrats sedan {changes['tidigare']} ({counted(count, 'ändring', 'ändringar')}; "
                      f"jämfört med {before.label}).")
@@ -154,8 +162,6 @@ def earlier_round(root: Path, year: int, version: int, given: str | None = None)
 
 def changes_since(root: Path, sources, before: EarlierRound) -> dict:
     """What changed in the content since the earlier round (changes.py), for the cover letter."""
-    from pipeline.yearly.changes import describe, plan_changes, version
-    from pipeline.sources.load import read_plan
     with version(root, before.spec) as (old_root, label):
         old = read_plan(old_root, sources.year)
     if old.plan is None:
@@ -207,142 +213,8 @@ def _git(root: Path, *args: str) -> str:
     return result.stdout if result.returncode == 0 else ""
 
 
-def _long(day) -> str:
-    from pipeline.content.formatting import long_date
-    return long_date(day)
-
-
-def letter_context(sources, changes: dict | None = None) -> dict:
-    """Return what templates/missiv.docx sees (LETTER_NAMES); `changes` from changes_since, for a later draft."""
-    from pipeline.content.formatting import long_date
-    plan, round_file = sources.plan, sources.round
-    municipalities = sources.municipalities.municipalities
-    names = [m.official_name for m in municipalities]
-    contact = round_file.contact
-    return {
-        "titel": plan.title, "organisation": plan.organisation, "år": plan.year, "version": plan.version,
-        "utkastdatum": long_date(plan.date), "datum": long_date(round_file.sent_on or plan.date),
-        "svar_senast": long_date(round_file.answer_by), "svar_till": round_file.answer_to or contact.email,
-        "fråga": list(round_file.question),
-        "kontakt": {"namn": contact.name, "titel": contact.title or "", "epost": contact.email,
-                    "telefon": contact.phone or ""},
-        "kommuner": [{"namn": m.name, "kommunnamn": m.official_name,
-                      "fil": copy_name(m.name, plan.year, plan.version)} for m in municipalities],
-        "mottagare": (f"Södertörns {_count(len(names))} medlemskommuner: " + ", ".join(names[:-1]) + " och "
-                      + names[-1]) if len(names) > 1 else names[0],
-        "pdf": f"verksamhetsplan-{plan.year}-utkast-{plan.version}.pdf",
-        "tidigare": (changes or {}).get("tidigare", ""),
-        "ändringar": (changes or {}).get("ändringar", []),
-    }
-
-
-def _count(n: int) -> str:
-    words = "noll en två tre fyra fem sex sju åtta nio tio elva tolv".split()
-    return words[n] if n < len(words) else str(n)
-
-
-def render_letter(root: Path, sources, changes: dict | None = None) -> bytes:
-    """Return the cover letter's DOCX, from templates/missiv.docx."""
-    from pipeline.docx.render import render_docx
-    from pipeline.docx.templates import LETTER, prepare_template
-    original = root / "templates" / LETTER_TEMPLATE
-    cache = root / "build" / ".cache"
-    shown = display_path(original, root)
-    template = prepare_template(original, cache, shown, spec=LETTER)
-    plan, round_file = sources.plan, sources.round
-    properties = {"title": _letter_title(plan), "subject": f"Remiss av {plan.title}", "author": plan.organisation,
-                  "date": round_file.sent_on or plan.date, "keywords": f"remiss; missiv; verksamhetsplan; {plan.year}",
-                  "category": f"Utkast {plan.version}"}
-    return render_docx(letter_context(sources, changes), template, properties, cache, {}, shown=shown)
-
-
-FIT_ATTEMPTS = 3   # conversions of the cover letter at most, each after one more page break
-STRAY_LINES = 3    # a last page with this many lines or fewer is a stray tail
-
-
-def fitted_letter(letter: bytes, office) -> tuple[bytes, bytes]:
-    """Return the cover letter and its PDF, laid out so that no heading ends a page and its last page
-    holds more than a stray line or three.
-
-    The template keeps its headings and its last lines with what follows (keep with next), but
-    LibreOffice lets that go when the next paragraph just fails to fit; so the PDF is read back,
-    and a heading left at the foot of a page, or the heading that leads into a stray last page,
-    starts a new page instead (in the DOCX too, so that both show the same pages).
-    """
-    pdf = office.convert(letter)
-    for _ in range(FIT_ATTEMPTS - 1):
-        heading = _heading_to_move(pdf)
-        if heading is None:
-            break
-        letter = _page_break_before(letter, heading)
-        pdf = office.convert(letter)
-    return letter, pdf
-
-
-def _heading_to_move(pdf: bytes) -> str | None:
-    """The text of the heading that should start a new page, or None when the pages are right."""
-    import pikepdf
-
-    from pipeline.pdf.marks import document_marks
-    from pipeline.pdf.proofread import actual_from_pdf
-    with pikepdf.open(io.BytesIO(pdf)) as document:
-        marks = document_marks(document)
-        blocks = actual_from_pdf(document, marks).blocks
-    for block, after in zip(blocks, blocks[1:]):
-        if block.heading and block.page and after.page and after.page > block.page:
-            return block.text  # a heading alone at the foot of its page
-    last = len(marks)
-    lines = {round(mark.box[3]) for mcid, mark in marks[-1].items() if mcid is not None and mark.box
-             and mark.text.strip()}
-    if last > 1 and len(lines) <= STRAY_LINES:
-        earlier = [b for b in blocks if b.heading and b.page and b.page < last]
-        if earlier:
-            return earlier[-1].text  # the section before the stray lines goes over with them
-    return None
-
-
-def _page_break_before(letter: bytes, heading: str) -> bytes:
-    """The letter with a page break before the (last) heading paragraph whose text is `heading`."""
-    from lxml import etree
-
-    from pipeline.docx.ooxml import q, read_part, replace_parts, xml_bytes
-    from pipeline.pdf.proofread import normalise
-    from pipeline.returned.revisions import text_of
-    document = etree.fromstring(read_part(letter, "word/document.xml"))
-    found = [p for p in document.iter(q("w", "p")) if normalise(text_of(p)) == normalise(heading)]
-    if not found:
-        return letter
-    paragraph = found[-1]
-    ppr = paragraph.find(q("w", "pPr"))
-    if ppr is None:
-        ppr = etree.Element(q("w", "pPr"))
-        paragraph.insert(0, ppr)
-    if ppr.find(q("w", "pageBreakBefore")) is None:
-        brk = etree.Element(q("w", "pageBreakBefore"))
-        after = [c for c in ppr if etree.QName(c).localname in ("pStyle", "keepNext", "keepLines")]
-        ppr.insert(ppr.index(after[-1]) + 1 if after else 0, brk)  # CT_PPr's order
-    return replace_parts(letter, {"word/document.xml": xml_bytes(document)})
-
-
-def _letter_title(plan) -> str:
-    return f"Remiss: {plan.title}, utkast {plan.version}"
-
-
-def _letter_pdf(raw: bytes, sources) -> bytes:
-    from pipeline.pdf.normalize import normalise_pdf
-    plan, round_file = sources.plan, sources.round
-    meta = SimpleNamespace(title=_letter_title(plan), organisation=plan.organisation, year=plan.year,
-                           date=round_file.sent_on or plan.date)
-    return normalise_pdf(raw, meta, subject=f"Remiss av {plan.title}")
-
-
 def marked_copy(data: bytes, official_name: str, answer_by) -> bytes:
     """The draft with "Remissexemplar för X kommun – svar senast ..." under its draft marking."""
-    import copy
-
-    from lxml import etree
-
-    from pipeline.docx.ooxml import q, read_part, replace_parts, xml_bytes
     document = etree.fromstring(read_part(data, "word/document.xml"))
     styles = etree.fromstring(read_part(data, "word/styles.xml"))
     marking = {s.get(q("w", "styleId")) for s in styles.iter(q("w", "style"))
@@ -355,7 +227,7 @@ def marked_copy(data: bytes, official_name: str, answer_by) -> bytes:
                 line.remove(child)
             run = etree.SubElement(line, q("w", "r"))
             text = etree.SubElement(run, q("w", "t"))
-            text.text = f"Remissexemplar för {official_name} – svar senast {_long(answer_by)}"
+            text.text = f"Remissexemplar för {official_name} – svar senast {long_date(answer_by)}"
             paragraph.addnext(line)
             break
     return replace_parts(data, {"word/document.xml": xml_bytes(document)})
@@ -363,7 +235,6 @@ def marked_copy(data: bytes, official_name: str, answer_by) -> bytes:
 
 def recipients_csv(sources, stem: str) -> bytes:
     """One row per member municipality: its address (remiss.yaml) and the files to attach."""
-    from pipeline.returned.comments import safe_cell
     plan, round_file = sources.plan, sources.round
     text = io.StringIO()
     writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
