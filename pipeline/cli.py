@@ -1,4 +1,5 @@
-"""Command line: `python -m pipeline check|build YEAR`; user errors print in Swedish and exit 1."""
+"""Command line: `python -m pipeline KOMMANDO`, one entry in COMMANDS per command; user errors print in Swedish
+and exit 1."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import re
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 # argparse's own messages, in Swedish (Python 3.11's wording; anything else is shown as it is).
@@ -47,16 +49,24 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(1)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(prog="python -m pipeline", description="Verksamhetsplan och budget: kontroll och bygge.")
-    parser.add_argument("--root", type=Path, default=Path.cwd(), metavar="MAPP",
-                        help="projektets rotmapp (där sources/ och templates/ finns)")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="kommando", title="kommandon")
+# --- the commands -------------------------------------------------------------------------------
+# Each command imports what it runs only when it runs (the imports inside the functions below): the
+# most common run, an unchanged plan's build, then loads nothing but the up-to-date check.
 
-    check = commands.add_parser("check", help="kontrollera källfilerna för ett eller flera år (alla fel på en gång)")
+
+def _check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("year", metavar="ÅR", nargs="+")
 
-    build = commands.add_parser("build", help="bygg verksamhetsplanen (DOCX och PDF) för ett år")
+
+def _check(root: Path, args: argparse.Namespace) -> None:
+    from pipeline.checks.run import check_all
+    years = list(dict.fromkeys(args.year))
+    check_all(root, years)
+    for year in years:
+        print(f"sources/{year}: allt stämmer.")
+
+
+def _build_arguments(build: argparse.ArgumentParser) -> None:
     build.add_argument("year", metavar="ÅR", nargs="+", help="ett eller flera år (de delar på en LibreOffice)")
     build.add_argument("--docx-only", action="store_true", help="bygg bara DOCX, ingen PDF")
     build.add_argument("--out", type=Path, default=None, metavar="MAPP",
@@ -65,175 +75,6 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--soffice-url", default=None, metavar="URL",
                        help="använd en redan startad LibreOffice, t.ex. "
                             "'socket,host=127.0.0.1,port=2002' (eller VP_SOFFICE_URL)")
-
-    rnd = commands.add_parser("round", help="skicka ut utkastet på remiss: ett exemplar per kommun, missiv och "
-                              "mottagarlista (build/ÅR/remiss-utkast-N/)")
-    rnd.add_argument("year", metavar="ÅR")
-    rnd.add_argument("--per", dest="on", default=None, metavar="ÅÅÅÅ-MM-DD",
-                     help="skicka som den dagen (standard: i dag); svarsdagen ska ligga efter den")
-    rnd.add_argument("--från", dest="earlier", default=None, metavar="VERSION",
-                     help="källfilerna för utkastet som skickades före detta (en mapp eller en version i git), "
-                          "om remissen inte hittar dem själv (build/ÅR/remiss-utkast-N-källor, git-taggen "
-                          "remiss-ÅR-utkast-N)")
-    rnd.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
-
-    comments = commands.add_parser("comments", help="sammanställ kommentarer och ändringar i återsända utkast "
-                                   "(felkod 2: sammanställningen skrevs men någon fil kunde inte läsas)")
-    comments.add_argument("files", nargs="+", type=Path, metavar="FIL.docx")
-    comments.add_argument("--out", type=Path, required=True, metavar="UT.docx")
-    comments.add_argument("--år", dest="year", default=None, metavar="ÅR",
-                          help="remissens år, om filerna inte själva bär det (kommunexemplar från 'round' gör det)")
-    comments.add_argument("--per", dest="on", default=None, metavar="ÅÅÅÅ-MM-DD",
-                          help="sammanställ som den dagen (standard: i dag); efter svarsdagen markeras vilka "
-                               "kommuner som inte har svarat")
-
-    compare = commands.add_parser("compare", help="jämför två versioner (spårade ändringar i Word)")
-    compare.add_argument("old", type=Path, metavar="GAMMAL.docx")
-    compare.add_argument("new", type=Path, metavar="NY.docx")
-    compare.add_argument("--out", type=Path, required=True, metavar="UT.docx")
-    compare.add_argument("--författare", dest="author", default=None, metavar="NAMN",
-                         help="vem ändringarna står på (standard: Södertörns kansli)")
-    compare.add_argument("--motor", dest="engine", default=None, choices=["docxodus", "wmlcomparer", "libreoffice"],
-                         help="jämförelsemotor (standard: docxodus; se docs/jämförelse.md)")
-    compare.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
-
-    changes = commands.add_parser("changes", help="vad som har ändrats i planens innehåll mellan två versioner "
-                                  "av källfilerna (till missivet)")
-    changes.add_argument("year", metavar="ÅR")
-    changes.add_argument("--from", dest="old", required=True, metavar="VERSION",
-                         help="den tidigare versionen: en version i git (commit, tagg, HEAD~1) eller en mapp")
-    changes.add_argument("--to", dest="new", default=None, metavar="VERSION",
-                         help="den senare versionen (standard: arbetskopian)")
-    changes.add_argument("--out", type=Path, default=None, metavar="UT.md", help="skriv också listan till en fil")
-
-    arch = commands.add_parser("archive", help="arkivera den beslutade planen som informationspaket (E-ARK, FGS Paketstruktur 2.0)")
-    arch.add_argument("year", metavar="ÅR")
-    arch.add_argument("--uppföljning", dest="follow_up", default=None, metavar="TILLFÄLLE",
-                      help="arkivera uppföljningen i stället, t.ex. helar (sources/ÅR/uppfoljning-helar.yaml)")
-    arch.add_argument("--trots-ändringar", dest="anyway", action="store_true",
-                      help="arkivera ändå när källfiler, mallar eller programmet har ändringar som inte är "
-                           "incheckade i git (metadata.json säger det)")
-    arch.add_argument("--leverans", dest="delivery", default=None, choices=["zip", "tar"],
-                      help="skriv också informationspaketet som en fil att leverera till e-arkivet, "
-                           "build/leverans/PAKET.zip eller .tar")
-    arch.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
-    commands.add_parser("verify-archive", help="kontrollera att inget arkiverat dokument har ändrats")
-
-    follow = commands.add_parser("follow-up", help="bygg uppföljningen av årets plan (DOCX, PDF och webbsida) ur "
-                                 "sources/ÅR/uppfoljning-*.yaml")
-    follow.add_argument("year", metavar="ÅR")
-    follow.add_argument("--tillfälle", dest="occasion", default=None, metavar="TILLFÄLLE",
-                        help="bara ett tillfälle, t.ex. helar för uppfoljning-helar.yaml (standard: alla)")
-    follow.add_argument("--out", type=Path, default=None, metavar="MAPP", help="utmapp (standard: build/ÅR)")
-    follow.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
-
-    ids = commands.add_parser("ids", help="ge varje aktivitet en bestående identitet (id:) för uppföljningen; "
-                              "inget annat i filerna ändras")
-    ids.add_argument("year", metavar="ÅR")
-
-    new = commands.add_parser("new-year", help="skapa nästa års källfiler från föregående år")
-    new.add_argument("year", metavar="ÅR", type=int)
-
-    lint = commands.add_parser("lint-templates", help="kontrollera att Word-mallen har allt koden behöver")
-    lint.add_argument("--template", type=Path, default=None, metavar="MALL.docx",
-                      help="mallen som ska kontrolleras (standard: templates/verksamhetsplan.docx och "
-                           "templates/missiv.docx och templates/uppfoljning.docx; en mall vars namn börjar med 'missiv' "
-                           "eller 'uppfoljning' kontrolleras som missiv eller uppföljning)")
-
-    serve = commands.add_parser("serve", help="starta arbetsbänken: planen, dess fel och årets steg i webbläsaren, "
-                                "uppdaterade medan du skriver (bara på den här datorn)")
-    serve.add_argument("year", metavar="ÅR")
-    serve.add_argument("--port", type=int, default=0, metavar="N", help="porten (standard: en ledig)")
-    serve.add_argument("--no-browser", action="store_true", help="öppna inte webbläsaren")
-
-    args = parser.parse_args(argv)
-    root = args.root.resolve()
-    # SIGTERM (a stopped job, a closed terminal) unwinds like Ctrl-C: work files are removed,
-    # LibreOffice is stopped, earlier outputs stay as they were.
-    signal.signal(signal.SIGTERM, _interrupted)
-    try:
-        if args.command == "check":
-            from pipeline.checks.run import check_all
-            years = list(dict.fromkeys(args.year))
-            check_all(root, years)
-            for year in years:
-                print(f"sources/{year}: allt stämmer.")
-        elif args.command == "build":
-            _build(root, args)
-        elif args.command == "round":
-            from pipeline.yearly.round import prepare_round
-            for line in prepare_round(root, args.year, soffice_url=args.soffice_url, on=args.on,
-                                      earlier=args.earlier):
-                print(line)
-        elif args.command == "comments":
-            from pipeline.returned.comments import run_comments
-            warnings, written, code = run_comments(root, args.files, args.out, year=args.year, on=args.on)
-            for line in warnings:
-                print(line, file=sys.stderr)
-            for line in written:
-                print(line)
-            return code
-        elif args.command == "compare":
-            from pipeline.returned.compare import DEFAULT_AUTHOR, DEFAULT_ENGINE, run_compare
-            for line in run_compare(args.old, args.new, args.out, engine=args.engine or DEFAULT_ENGINE,
-                                    author=args.author or DEFAULT_AUTHOR, soffice_url=args.soffice_url):
-                print(line)
-        elif args.command == "changes":
-            from pipeline.yearly.changes import run_changes
-            for line in run_changes(root, args.year, args.old, args.new, args.out):
-                print(line)
-        elif args.command == "archive":
-            from pipeline.archive.archiving import archive, archive_follow_up
-            lines = archive_follow_up(root, args.year, args.follow_up, soffice_url=args.soffice_url,
-                                      anyway=args.anyway, delivery=args.delivery) \
-                if args.follow_up else archive(root, args.year, soffice_url=args.soffice_url, anyway=args.anyway,
-                                               delivery=args.delivery)
-            for line in lines:
-                print(line)
-        elif args.command == "verify-archive":
-            from pipeline.archive.archiving import verify_archive
-            for line in verify_archive(root):
-                print(line)
-        elif args.command == "follow-up":
-            from pipeline.documents.followup import build_follow_up
-            for line in build_follow_up(root, args.year, args.occasion, soffice_url=args.soffice_url,
-                                        out_dir=args.out):
-                print(line)
-        elif args.command == "ids":
-            from pipeline.yearly.identities import add_identities
-            for line in add_identities(root, args.year):
-                print(line)
-        elif args.command == "serve":
-            from pipeline.workbench.server import serve
-            return serve(root, args.year, port=args.port, browser=not args.no_browser)
-        elif args.command == "new-year":
-            from pipeline.yearly.newyear import new_year
-            for line in new_year(root, args.year):
-                print(line)
-        elif args.command == "lint-templates":
-            from pipeline.paths import display_path
-            from pipeline.docx.templates import spec_for, lint_template
-            templates = [args.template] if args.template else \
-                [root / "templates" / name for name in ("verksamhetsplan.docx", "missiv.docx", "uppfoljning.docx")]
-            for template in templates:
-                spec = spec_for(template)
-                path = lint_template(template, spec)
-                what = {"missiv": " för missivet", "uppfoljning": " för uppföljningen"}.get(spec.key, "")
-                print(f"{display_path(path, root)}: mallen har alla formatmallar och platshållare som koden "
-                      f"använder{what}.")
-    except Exception as exc:
-        # The error classes are imported only when something went wrong: an unchanged plan
-        # (the most common run while editing) should not pay for them.
-        from pipeline.errors import PipelineError
-        if not isinstance(exc, PipelineError):
-            raise
-        for line in exc.lines():
-            print(line, file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("Avbrutet; tidigare byggda filer är orörda.", file=sys.stderr)
-        return 130
-    return 0
 
 
 def _build(root: Path, args: argparse.Namespace) -> None:
@@ -266,6 +107,241 @@ def _build(root: Path, args: argparse.Namespace) -> None:
     finally:
         if office is not None and not isinstance(office, Exception):
             office.close(wait=False)
+
+
+def _round_arguments(rnd: argparse.ArgumentParser) -> None:
+    rnd.add_argument("year", metavar="ÅR")
+    rnd.add_argument("--per", dest="on", default=None, metavar="ÅÅÅÅ-MM-DD",
+                     help="skicka som den dagen (standard: i dag); svarsdagen ska ligga efter den")
+    rnd.add_argument("--från", dest="earlier", default=None, metavar="VERSION",
+                     help="källfilerna för utkastet som skickades före detta (en mapp eller en version i git), "
+                          "om remissen inte hittar dem själv (build/ÅR/remiss-utkast-N-källor, git-taggen "
+                          "remiss-ÅR-utkast-N)")
+    rnd.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
+
+
+def _round(root: Path, args: argparse.Namespace) -> None:
+    from pipeline.yearly.round import prepare_round
+    for line in prepare_round(root, args.year, soffice_url=args.soffice_url, on=args.on, earlier=args.earlier):
+        print(line)
+
+
+def _comments_arguments(comments: argparse.ArgumentParser) -> None:
+    comments.add_argument("files", nargs="+", type=Path, metavar="FIL.docx")
+    comments.add_argument("--out", type=Path, required=True, metavar="UT.docx")
+    comments.add_argument("--år", dest="year", default=None, metavar="ÅR",
+                          help="remissens år, om filerna inte själva bär det (kommunexemplar från 'round' gör det)")
+    comments.add_argument("--per", dest="on", default=None, metavar="ÅÅÅÅ-MM-DD",
+                          help="sammanställ som den dagen (standard: i dag); efter svarsdagen markeras vilka "
+                               "kommuner som inte har svarat")
+
+
+def _comments(root: Path, args: argparse.Namespace) -> int:
+    from pipeline.returned.comments import run_comments
+    warnings, written, code = run_comments(root, args.files, args.out, year=args.year, on=args.on)
+    for line in warnings:
+        print(line, file=sys.stderr)
+    for line in written:
+        print(line)
+    return code
+
+
+def _compare_arguments(compare: argparse.ArgumentParser) -> None:
+    compare.add_argument("old", type=Path, metavar="GAMMAL.docx")
+    compare.add_argument("new", type=Path, metavar="NY.docx")
+    compare.add_argument("--out", type=Path, required=True, metavar="UT.docx")
+    compare.add_argument("--författare", dest="author", default=None, metavar="NAMN",
+                         help="vem ändringarna står på (standard: Södertörns kansli)")
+    compare.add_argument("--motor", dest="engine", default=None, choices=["docxodus", "wmlcomparer", "libreoffice"],
+                         help="jämförelsemotor (standard: docxodus; se docs/jämförelse.md)")
+    compare.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
+
+
+def _compare(root: Path, args: argparse.Namespace) -> None:
+    from pipeline.returned.compare import DEFAULT_AUTHOR, DEFAULT_ENGINE, run_compare
+    for line in run_compare(args.old, args.new, args.out, engine=args.engine or DEFAULT_ENGINE,
+                            author=args.author or DEFAULT_AUTHOR, soffice_url=args.soffice_url):
+        print(line)
+
+
+def _changes_arguments(changes: argparse.ArgumentParser) -> None:
+    changes.add_argument("year", metavar="ÅR")
+    changes.add_argument("--from", dest="old", required=True, metavar="VERSION",
+                         help="den tidigare versionen: en version i git (commit, tagg, HEAD~1) eller en mapp")
+    changes.add_argument("--to", dest="new", default=None, metavar="VERSION",
+                         help="den senare versionen (standard: arbetskopian)")
+    changes.add_argument("--out", type=Path, default=None, metavar="UT.md", help="skriv också listan till en fil")
+
+
+def _changes(root: Path, args: argparse.Namespace) -> None:
+    from pipeline.yearly.changes import run_changes
+    for line in run_changes(root, args.year, args.old, args.new, args.out):
+        print(line)
+
+
+def _archive_arguments(arch: argparse.ArgumentParser) -> None:
+    arch.add_argument("year", metavar="ÅR")
+    arch.add_argument("--uppföljning", dest="follow_up", default=None, metavar="TILLFÄLLE",
+                      help="arkivera uppföljningen i stället, t.ex. helar (sources/ÅR/uppfoljning-helar.yaml)")
+    arch.add_argument("--trots-ändringar", dest="anyway", action="store_true",
+                      help="arkivera ändå när källfiler, mallar eller programmet har ändringar som inte är "
+                           "incheckade i git (metadata.json säger det)")
+    arch.add_argument("--leverans", dest="delivery", default=None, choices=["zip", "tar"],
+                      help="skriv också informationspaketet som en fil att leverera till e-arkivet, "
+                           "build/leverans/PAKET.zip eller .tar")
+    arch.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
+
+
+def _archive(root: Path, args: argparse.Namespace) -> None:
+    from pipeline.archive.archiving import archive, archive_follow_up
+    lines = archive_follow_up(root, args.year, args.follow_up, soffice_url=args.soffice_url,
+                              anyway=args.anyway, delivery=args.delivery) \
+        if args.follow_up else archive(root, args.year, soffice_url=args.soffice_url, anyway=args.anyway,
+                                       delivery=args.delivery)
+    for line in lines:
+        print(line)
+
+
+def _no_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def _verify_archive(root: Path, args: argparse.Namespace) -> None:
+    from pipeline.archive.archiving import verify_archive
+    for line in verify_archive(root):
+        print(line)
+
+
+def _follow_up_arguments(follow: argparse.ArgumentParser) -> None:
+    follow.add_argument("year", metavar="ÅR")
+    follow.add_argument("--tillfälle", dest="occasion", default=None, metavar="TILLFÄLLE",
+                        help="bara ett tillfälle, t.ex. helar för uppfoljning-helar.yaml (standard: alla)")
+    follow.add_argument("--out", type=Path, default=None, metavar="MAPP", help="utmapp (standard: build/ÅR)")
+    follow.add_argument("--soffice-url", default=None, metavar="URL", help="använd en redan startad LibreOffice")
+
+
+def _follow_up(root: Path, args: argparse.Namespace) -> None:
+    from pipeline.documents.followup import build_follow_up
+    for line in build_follow_up(root, args.year, args.occasion, soffice_url=args.soffice_url, out_dir=args.out):
+        print(line)
+
+
+def _year_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("year", metavar="ÅR")
+
+
+def _ids(root: Path, args: argparse.Namespace) -> None:
+    from pipeline.yearly.identities import add_identities
+    for line in add_identities(root, args.year):
+        print(line)
+
+
+def _new_year_arguments(new: argparse.ArgumentParser) -> None:
+    new.add_argument("year", metavar="ÅR", type=int)
+
+
+def _new_year(root: Path, args: argparse.Namespace) -> None:
+    from pipeline.yearly.newyear import new_year
+    for line in new_year(root, args.year):
+        print(line)
+
+
+def _lint_arguments(lint: argparse.ArgumentParser) -> None:
+    lint.add_argument("--template", type=Path, default=None, metavar="MALL.docx",
+                      help="mallen som ska kontrolleras (standard: templates/verksamhetsplan.docx och "
+                           "templates/missiv.docx och templates/uppfoljning.docx; en mall vars namn börjar med 'missiv' "
+                           "eller 'uppfoljning' kontrolleras som missiv eller uppföljning)")
+
+
+def _lint_templates(root: Path, args: argparse.Namespace) -> None:
+    from pipeline.docx.templates import lint_template, spec_for
+    from pipeline.paths import display_path
+    templates = [args.template] if args.template else \
+        [root / "templates" / name for name in ("verksamhetsplan.docx", "missiv.docx", "uppfoljning.docx")]
+    for template in templates:
+        spec = spec_for(template)
+        path = lint_template(template, spec)
+        what = {"missiv": " för missivet", "uppfoljning": " för uppföljningen"}.get(spec.key, "")
+        print(f"{display_path(path, root)}: mallen har alla formatmallar och platshållare som koden "
+              f"använder{what}.")
+
+
+def _serve_arguments(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument("year", metavar="ÅR")
+    serve.add_argument("--port", type=int, default=0, metavar="N", help="porten (standard: en ledig)")
+    serve.add_argument("--no-browser", action="store_true", help="öppna inte webbläsaren")
+
+
+def _serve(root: Path, args: argparse.Namespace) -> int | None:
+    from pipeline.workbench.server import serve
+    return serve(root, args.year, port=args.port, browser=not args.no_browser)
+
+
+class Command:
+    """One command of the command line: its name and help (Swedish), its arguments and what it runs.
+
+    A plain class: a dataclass or NamedTuple would load modules that every run (an unchanged build) pays for.
+    """
+
+    __slots__ = ("name", "help", "arguments", "run")
+
+    def __init__(self, name: str, help: str, arguments: Callable[[argparse.ArgumentParser], None],
+                 run: Callable[[Path, argparse.Namespace], int | None]):  # run: the exit code, or None for 0
+        self.name, self.help, self.arguments, self.run = name, help, arguments, run
+
+
+COMMANDS = [
+    Command("check", "kontrollera källfilerna för ett eller flera år (alla fel på en gång)", _check_arguments, _check),
+    Command("build", "bygg verksamhetsplanen (DOCX och PDF) för ett år", _build_arguments,
+            _build),
+    Command("round", "skicka ut utkastet på remiss: ett exemplar per kommun, missiv och mottagarlista "
+            "(build/ÅR/remiss-utkast-N/)", _round_arguments, _round),
+    Command("comments", "sammanställ kommentarer och ändringar i återsända utkast (felkod 2: sammanställningen "
+            "skrevs men någon fil kunde inte läsas)", _comments_arguments, _comments),
+    Command("compare", "jämför två versioner (spårade ändringar i Word)", _compare_arguments, _compare),
+    Command("changes", "vad som har ändrats i planens innehåll mellan två versioner av källfilerna (till missivet)",
+            _changes_arguments, _changes),
+    Command("archive", "arkivera den beslutade planen som informationspaket (E-ARK, FGS Paketstruktur 2.0)",
+            _archive_arguments, _archive),
+    Command("verify-archive", "kontrollera att inget arkiverat dokument har ändrats", _no_arguments, _verify_archive),
+    Command("follow-up", "bygg uppföljningen av årets plan (DOCX, PDF och webbsida) ur sources/ÅR/uppfoljning-*.yaml",
+            _follow_up_arguments, _follow_up),
+    Command("ids", "ge varje aktivitet en bestående identitet (id:) för uppföljningen; inget annat i filerna ändras",
+            _year_argument, _ids),
+    Command("new-year", "skapa nästa års källfiler från föregående år", _new_year_arguments, _new_year),
+    Command("lint-templates", "kontrollera att Word-mallen har allt koden behöver", _lint_arguments, _lint_templates),
+    Command("serve", "starta arbetsbänken: planen, dess fel och årets steg i webbläsaren, uppdaterade medan du "
+            "skriver (bara på den här datorn)", _serve_arguments, _serve),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _Parser(prog="python -m pipeline", description="Verksamhetsplan och budget: kontroll och bygge.")
+    parser.add_argument("--root", type=Path, default=Path.cwd(), metavar="MAPP",
+                        help="projektets rotmapp (där sources/ och templates/ finns)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="kommando", title="kommandon")
+    for command in COMMANDS:
+        command.arguments(commands.add_parser(command.name, help=command.help))
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+    # SIGTERM (a stopped job, a closed terminal) unwinds like Ctrl-C: work files are removed,
+    # LibreOffice is stopped, earlier outputs stay as they were.
+    signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        code = next(c for c in COMMANDS if c.name == args.command).run(root, args)
+    except Exception as exc:
+        # The error classes are imported only when something went wrong: an unchanged plan
+        # (the most common run while editing) should not pay for them.
+        from pipeline.errors import PipelineError
+        if not isinstance(exc, PipelineError):
+            raise
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Avbrutet; tidigare byggda filer är orörda.", file=sys.stderr)
+        return 130
+    return code if code is not None else 0
 
 
 def _interrupted(signum, frame) -> None:

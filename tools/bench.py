@@ -162,10 +162,13 @@ def fill_todos(root: Path, year: int) -> None:
             dates.append(day)
         return "möten:" + "".join(f"\n      - datum: {d.isoformat()}" for d in dates)
     calendar.write_text(re.sub(r"möten: .*ATT GÖRA.*", meetings, text), encoding="utf-8")
-    # the mentions of last year reviewed, the unfinished activities kept, as a secretary would
+    # the draft's date set, the mentions of last year reviewed, the unfinished activities kept, as a secretary would
+    plan = root / f"sources/{year}/plan.yaml"
+    plan.write_text(re.sub(r"datum: .*ange utkastets datum.*", f"datum: {year}-01-16", plan.read_text(encoding="utf-8")),
+                    encoding="utf-8")
     for path in list((root / f"sources/{year}").rglob("*.yaml")) + list((root / f"sources/{year}").rglob("*.md")):
-        path.write_text(re.sub(r"ATT GÖRA: (kontrollera årtalet \d{4}|behåll eller stryk \([^)]*\)) – ", "",
-                               path.read_text(encoding="utf-8")), encoding="utf-8")
+        path.write_text(re.sub(r"ATT GÖRA: (kontrollera årtal(et \d{4}|en \d{4} och \d{4})|behåll eller stryk \([^)]*\)) – ",
+                               "", path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def four_years(tmp: Path) -> Path:

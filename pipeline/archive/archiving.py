@@ -45,6 +45,12 @@ from pipeline.archive import eark
 from pipeline.archive.delivery import Delivery, read_delivery
 from pipeline.errors import PipelineError
 from pipeline.content.formatting import counted
+from pipeline.checks.run import check
+from pipeline.documents.plan import build_outputs, make_html
+from pipeline.infra.writer import write_atomic
+from pipeline.documents.followup import make_follow_up
+from pipeline.pdf.libreoffice import LibreOffice
+import pipeline
 
 SUMS = "SHA256SUMS"
 METADATA = "metadata.json"
@@ -115,7 +121,6 @@ def trace_sources(root: Path, files: list[str], what: str, anyway: bool) -> tupl
 def plan_files(root: Path, sources, follow_up: str | None = None) -> list[str]:
     """The files (paths from `root`) a plan, or its follow-up `follow_up`, is built from: its sources,
     the templates it uses, and the program when it lies in the project's folder."""
-    import pipeline
     keep = {"remiss", *(f"uppfoljning-{o}" for o in sources.follow_ups if o != follow_up)}
     files = [f.display for name, f in sources.files.items() if name not in keep] + list(sources.text_paths.values())
     kind = "uppfoljning" if follow_up else "verksamhetsplan"
@@ -146,8 +151,6 @@ def archive(root: Path, year: int | str, soffice_url: str | None = None, anyway:
     """Build and archive the decided plan of `year` as an information package; return Swedish report lines.
 
     Refused when a file the plan is made from has changes not committed to git, unless `anyway`."""
-    from pipeline.checks.run import check
-    from pipeline.documents.plan import build_outputs
     sources = check(root, year, follow_ups=False, round_file=False)
     plan = sources.plan
     if plan.status != "beslutad":
@@ -164,7 +167,6 @@ def archive(root: Path, year: int | str, soffice_url: str | None = None, anyway:
             raise PipelineError("\n".join([f"archive/{folder.name} är skadat; det är arkivet som har ändrats, inte planen:",
                                  *damage, "Arkivet skrivs aldrig om. Återställ mappen från säkerhetskopian eller git "
                                  f"(git checkout -- archive/{folder.name}) och kör verify-archive."]))
-    from pipeline.documents.plan import make_html
     _, pdf = build_outputs(root, sources, soffice_url=soffice_url)
     digest = sha256(pdf)
     page = make_html(root, sources)
@@ -277,7 +279,6 @@ def _deliver(root: Path, folder: Path, kind: str | None) -> list[str]:
     files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
     date = _package_date(folder.name)
     data = (eark.zip_bytes if kind == "zip" else eark.tar_bytes)(folder.name, files, date)
-    from pipeline.infra.writer import write_atomic
     target = write_atomic(root / "build" / "leverans" / f"{folder.name}.{kind}", data)
     return [f"Leveransfil: {target.relative_to(root).as_posix()} (packas upp till mappen {folder.name}/), "
             f"SHA-256: {sha256(data)}"]
@@ -297,9 +298,6 @@ FOLLOW_UP_FOLDER = re.compile(r"(\d{4})-uppfoljning-([a-zåäö]+)")
 def archive_follow_up(root: Path, year: int | str, occasion: str, soffice_url: str | None = None,
                       anyway: bool = False, delivery: str | None = None) -> list[str]:
     """Archive the follow-up `occasion` of the decided plan of `year` as archive/uppfoljning-ÅR-TILLFÄLLE-DATUM/."""
-    from pipeline.checks.run import check
-    from pipeline.documents.followup import make_follow_up
-    from pipeline.pdf.libreoffice import LibreOffice
     sources = check(root, year, round_file=False)
     plan = sources.plan
     if plan.status != "beslutad":

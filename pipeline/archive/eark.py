@@ -35,6 +35,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from pipeline.infra.zips import entry, zipped
+
 METS_NS = "http://www.loc.gov/METS/"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
@@ -708,18 +710,12 @@ def tar_bytes(objid: str, files: dict[str, bytes], date: dt.date) -> bytes:
 def zip_bytes(objid: str, files: dict[str, bytes], date: dt.date) -> bytes:
     """The package as one ZIP that unpacks to the folder OBJID/, byte-stable."""
     stamp = _archive_time(date).timetuple()[:6]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for folder in _folders(objid, files):
-            info = zipfile.ZipInfo(folder + "/", date_time=stamp)
-            info.external_attr = (0o40755 << 16) | 0x10
-            archive.writestr(info, b"")
-        for path in sorted(files):
-            info = zipfile.ZipInfo(f"{objid}/{path}", date_time=stamp)
-            info.external_attr = 0o100444 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, files[path])
-    return buffer.getvalue()
+    folders = []
+    for folder in _folders(objid, files):
+        info = entry(folder + "/", stamp, 0o40755, zipfile.ZIP_STORED)
+        info.external_attr |= 0x10  # MS-DOS directory attribute
+        folders.append((info, b""))
+    return zipped(folders + [(entry(f"{objid}/{path}", stamp, 0o100444), files[path]) for path in sorted(files)])
 
 
 def _folders(objid: str, files: dict[str, bytes]) -> list[str]:

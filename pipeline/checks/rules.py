@@ -1,26 +1,22 @@
 """Check stage: consistency rules a human would otherwise verify by hand.
 
-Each check returns problems located at a key of a source file; `check_plan` runs them all.
+Each check returns problems located at a key of a source file; `plan_problems`, `follow_up_problems`
+and `round_problems` run them, and checks.run raises them all at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from collections.abc import Iterator
 
 from pipeline.sources import model as m
-from pipeline.errors import Problem, SourceErrors
+from pipeline.errors import Problem
 from pipeline.content.formatting import amount, counted, weekday_name
-from pipeline.sources.load import PlanSources
-
-
-def check_plan(sources: PlanSources) -> None:
-    """Raise SourceErrors with every inconsistency found in `sources`."""
-    problems = plan_problems(sources)
-    if problems:
-        raise SourceErrors(problems)
+from pipeline.sources.load import PlanSources, TODO_MARK
+from pipeline.content.figures import figure_names, GOAL_FIGURES
+from pipeline.content.markdown_tree import footnote_problems, images, read_all
+from pipeline.content.context import MAX_HEADING_LEVEL
 
 
 def plan_problems(sources: PlanSources) -> list[Problem]:
@@ -57,8 +53,6 @@ def check_figures(s: PlanSources) -> Iterator[Problem]:
     Any image but `figur:NAMN`, in any syntax (inline, by reference, in a link, a table, a
     footnote), would make pandoc read a file or fetch an address named in a source text.
     """
-    from pipeline.content.figures import GOAL_FIGURES, figure_names
-    from pipeline.content.markdown_tree import images, read_all
     known = figure_names()
     cache = s.root / "build" / ".cache"
     read_all(s.texts.values(), cache, store=False)  # a check writes nothing
@@ -86,7 +80,6 @@ def check_figures(s: PlanSources) -> Iterator[Problem]:
 
 def _marked_todo(text: str, line: int | None) -> bool:
     """Whether the line still carries new-year's "ATT GÖRA" mark (check_markdown_todos reports it)."""
-    from pipeline.sources.load import TODO_MARK
     lines = text.split("\n")
     return line is not None and 0 < line <= len(lines) and TODO_MARK in lines[line - 1].upper()
 
@@ -693,7 +686,6 @@ def check_goals(s: PlanSources, goals: m.GoalsFile) -> Iterator[Problem]:
 
     A level (in `nivåer`) or a network id (in natverk.yaml) misspelt where it is defined is one
     mistake, however many goals name it: one message there, not one per goal."""
-    from pipeline.content.context import MAX_HEADING_LEVEL
     walked = [(loc, goal) for f, area in enumerate(goals.focus_areas)
               for loc, goal in _walk_goals(area.goals, ("fokusområden", f))]
     levels = goals.levels if s.known("mal", ("nivåer",)) else None
@@ -917,7 +909,6 @@ def _check_marks(s: PlanSources, name: str, marks: list[tuple[tuple, str | None]
 def check_markdown_footnotes(s: PlanSources) -> Iterator[Problem]:
     """Yield footnotes that pandoc cannot print as written: a reference ([^namn]) without a text,
     a text no reference uses or defined twice, a reference inside another footnote's text."""
-    from pipeline.content.markdown_tree import footnote_problems
     cache = s.root / "build" / ".cache"
     for key, text in s.texts.items():
         where = s.text_paths[key]
@@ -943,7 +934,6 @@ def check_markdown_footnotes(s: PlanSources) -> Iterator[Problem]:
 
 def check_markdown_todos(s: PlanSources) -> Iterator[Problem]:
     """Yield every line of a Markdown text still marked "ATT GÖRA" (left by new-year)."""
-    from pipeline.sources.load import TODO_MARK
     for key, text in s.texts.items():
         for number, line in enumerate(text.split("\n"), start=1):
             if TODO_MARK in line.upper():

@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
-import io
 import re
 import struct
 import subprocess
@@ -33,6 +32,7 @@ from pipeline.sources import model as m
 from pipeline.errors import PipelineError
 from pipeline.sources.load import PlanSources
 from pipeline.infra.writer import write_cache
+from pipeline.infra.uptodate import program_stamp
 
 DPI = 300
 RENDERING = "png-rgb-300dpi+svg-v6"  # part of the cache key: change it when rendering changes
@@ -160,7 +160,6 @@ def graphviz_version(cache_dir: Path) -> str:
     program's file, mtime and size (uptodate.program_stamp), so a build with every figure in
     the cache starts no program to ask.
     """
-    from pipeline.infra.uptodate import program_stamp
 
     stamp = program_stamp("dot")
     if stamp in _versions:

@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterator
 from urllib.parse import unquote
 
 from pipeline.errors import PipelineError
+from pipeline.infra.writer import write_cache
 
 # Raw HTML and TeX are read as text: a "<" in a source must come out as written.
 PANDOC_FORMAT = "markdown-raw_html-raw_tex-raw_attribute-citations-smart"
@@ -89,7 +90,6 @@ def read(text: str, cache_dir: Path | None = None, store: bool = True) -> Tree:
     if tree is None:
         tree = _run_pandoc(text, pypandoc.get_pandoc_path())
     if store and target is not None and not target.exists():
-        from pipeline.infra.writer import write_cache
         try:
             write_cache(target, json.dumps({"document": tree.document, "log": tree.log},
                                            ensure_ascii=False).encode("utf-8"))

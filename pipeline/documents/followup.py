@@ -19,7 +19,7 @@ from typing import Any
 from pipeline.checks.run import check
 from pipeline.content.context import Markdown, goal_sections
 from pipeline.content.figures import FONT, Graph, fitted_figure
-from pipeline.content.formatting import amount, counted as counted_noun, kronor, long_date
+from pipeline.content.formatting import counted as counted_noun, kronor, long_date
 from pipeline.documents.stages import Document, make, write
 from pipeline.docx.templates import FOLLOW_UP, prepare_template
 from pipeline.errors import PipelineError

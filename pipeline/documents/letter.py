@@ -18,12 +18,11 @@ from lxml import etree
 
 from pipeline.content.formatting import long_date
 from pipeline.documents.stages import Document
-from pipeline.docx.ooxml import q, read_part, replace_parts, xml_bytes
+from pipeline.docx.ooxml import paragraph_text, q, read_part, replace_parts, xml_bytes
 from pipeline.docx.templates import LETTER, prepare_template
 from pipeline.paths import display_path
 from pipeline.pdf.marks import document_marks
 from pipeline.pdf.proofread import actual_from_pdf, normalise
-from pipeline.returned.revisions import text_of
 
 TEMPLATE = "missiv.docx"
 PROOFREAD = True  # the letter's PDF read against its DOCX, as the plan's and the follow-up's
@@ -120,7 +119,7 @@ def _heading_to_move(pdf: bytes) -> str | None:
 def _page_break_before(letter: bytes, heading: str) -> bytes:
     """The letter with a page break before the (last) heading paragraph whose text is `heading`."""
     document = etree.fromstring(read_part(letter, "word/document.xml"))
-    found = [p for p in document.iter(q("w", "p")) if normalise(text_of(p)) == normalise(heading)]
+    found = [p for p in document.iter(q("w", "p")) if normalise(paragraph_text(p)) == normalise(heading)]
     if not found:
         return letter
     paragraph = found[-1]

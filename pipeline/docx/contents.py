@@ -19,37 +19,12 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from pipeline.docx.ooxml import NS, read_part, replace_parts, xml_bytes
+from pipeline.docx.ooxml import W, heading_level, paragraph_text, read_part, replace_parts, xml_bytes
+from pipeline.docx.layout import text_width
 
-W = f"{{{NS['w']}}}"
 LEVELS = 3                      # the template's field: TOC \o "1-3"
 HEADING = re.compile(r"Heading([1-9])")
 BOOKMARK_PREFIX = "_Toc"
-
-
-def heading_level(paragraph) -> int | None:
-    """1, 2, 3 ... for a heading paragraph (by its style, or its own outline level), else None."""
-    props = paragraph.find(f"{W}pPr")
-    if props is None:
-        return None
-    outline = props.find(f"{W}outlineLvl")
-    if outline is not None and outline.get(f"{W}val", "9").isdigit() and int(outline.get(f"{W}val")) < 9:
-        return int(outline.get(f"{W}val")) + 1
-    style = props.find(f"{W}pStyle")
-    match = HEADING.fullmatch(style.get(f"{W}val", "")) if style is not None else None
-    return int(match.group(1)) if match else None
-
-
-def paragraph_text(paragraph) -> str:
-    parts = []
-    for node in paragraph.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}noBreakHyphen"):
-        if node.tag == f"{W}t":
-            parts.append(node.text or "")
-        elif node.tag == f"{W}noBreakHyphen":
-            parts.append("\u2011")
-        else:
-            parts.append(" ")
-    return re.sub(r"\s+", " ", "".join(parts)).strip()
 
 
 def contents_headings(data: bytes) -> list[tuple[int, str]]:
@@ -70,7 +45,6 @@ def fill_contents(data: bytes, pages: Sequence[int | None] | None = None) -> byt
     entries = _entries(body, field)
     if pages is not None and len(pages) != len(entries):
         raise ValueError(f"{len(pages)} sidnummer för {len(entries)} rubriker")
-    from pipeline.docx.layout import text_width
     width = text_width(body.getparent())  # the document: its body's section properties
     next_id = max((int(b.get(f"{W}id")) for b in root.iter(f"{W}bookmarkStart")
                    if (b.get(f"{W}id") or "").lstrip("-").isdigit()), default=0) + 1
@@ -156,7 +130,7 @@ def _entries(body, field) -> list[tuple[int, str, object]]:
         if paragraph in inside:
             continue
         level = heading_level(paragraph)
-        text = paragraph_text(paragraph)
+        text = re.sub(r"\s+", " ", paragraph_text(paragraph)).strip()
         if level is not None and level <= LEVELS and text:
             out.append((level, text, paragraph))
     return out

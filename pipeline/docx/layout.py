@@ -15,14 +15,11 @@ Applied to the rendered DOCX, whatever the plan's shape:
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 
 from pipeline.content.formatting import WORD_JOINER, unbreakable
-from pipeline.docx.ooxml import NS, read_part, replace_parts, xml_bytes
+from pipeline.docx.ooxml import TEXT_PARTS, W, read_part, replace_parts, xml_bytes
 
-W = f"{{{NS['w']}}}"
-TEXT_PARTS = re.compile(r"word/(document|header\d+|footer\d+|footnotes|endnotes)\.xml")
 KEEP_TOGETHER = {"Kalenderpost"}   # list styles kept with the paragraph that introduces them
 MAX_KEPT = 12                      # a longer list may break, its heading stays with its first items
 PLAN_TABLE = "Plantabell"

@@ -20,7 +20,7 @@ from pipeline.errors import PipelineError
 from pipeline.content.figures import Figure
 from pipeline.content.markdown_tree import PANDOC_FORMAT, with_figures, words
 from pipeline.docx.wordlib import RichText
-from pipeline.docx.ooxml import IMAGE_RELATIONSHIP, NS, SVG_BLIP_EXTENSION, q, read_part, replace_parts, xml_bytes
+from pipeline.docx.ooxml import IMAGE_RELATIONSHIP, NS, SVG_BLIP_EXTENSION, W, q, read_part, replace_parts, xml_bytes
 from pipeline.infra.writer import write_cache
 
 PACKAGING = "svgblip-v2+unicode-bullets-v1"  # part of the cache key: change it when _finish_* changes
@@ -163,7 +163,7 @@ def _unicode_bullets(package: bytes) -> bytes:
         numbering = etree.fromstring(read_part(package, "word/numbering.xml"))
     except KeyError:
         return package
-    w = f"{{{NS['w']}}}"
+    w = W
     changed = False
     for level in numbering.iter(f"{w}lvl"):
         text, fonts = level.find(f"{w}lvlText"), level.find(f"{w}rPr/{w}rFonts")

@@ -15,11 +15,9 @@ import re
 import zipfile
 import zlib
 
-from pipeline.docx.ooxml import NS, xml_bytes
+from pipeline.docx.ooxml import NS, TEXT_PARTS, W, xml_bytes
+from pipeline.infra.zips import zipped
 
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-W = NS["w"]
-STORY_PARTS = re.compile(r"word/(document\d*|header\d+|footer\d+|footnotes|endnotes|comments)\.xml")
 # Relationships that a part refers to by r:id; anything else is found by its type.
 REFERENCED_BY_ID = ("/hyperlink", "/image", "/header", "/footer")
 
@@ -31,7 +29,8 @@ def finish_docx(data: bytes) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         names = source.namelist()
         parts = {name: source.read(name) for name in names}
-    trees = {name: etree.fromstring(parts[name]) for name in names if STORY_PARTS.fullmatch(name)}
+    trees = {name: etree.fromstring(parts[name]) for name in names
+             if TEXT_PARTS.fullmatch(name) or name == "word/comments.xml"}
     _unique_bookmarks(trees)
     _unique_drawing_ids(trees)
     if "word/footnotes.xml" in trees and "word/document.xml" in trees:
@@ -66,27 +65,27 @@ def _unique_bookmarks(trees: dict) -> None:
     names: set[str] = set()
     for tree in trees.values():
         open_ids: dict[str, list[int]] = {}
-        for element in tree.iter(f"{{{W}}}bookmarkStart", f"{{{W}}}bookmarkEnd"):
-            old = element.get(f"{{{W}}}id")
-            if element.tag == f"{{{W}}}bookmarkStart":
+        for element in tree.iter(f"{W}bookmarkStart", f"{W}bookmarkEnd"):
+            old = element.get(f"{W}id")
+            if element.tag == f"{W}bookmarkStart":
                 open_ids.setdefault(old, []).append(counter)
-                element.set(f"{{{W}}}id", str(counter))
+                element.set(f"{W}id", str(counter))
                 counter += 1
-                name = element.get(f"{{{W}}}name")
+                name = element.get(f"{W}name")
                 if name in names:
                     suffix = 2
                     while f"{name}_{suffix}" in names:
                         suffix += 1
                     name = f"{name}_{suffix}"
-                    element.set(f"{{{W}}}name", name)
+                    element.set(f"{W}name", name)
                 names.add(name)
             elif open_ids.get(old):
-                element.set(f"{{{W}}}id", str(open_ids[old].pop()))
+                element.set(f"{W}id", str(open_ids[old].pop()))
             else:
                 element.getparent().remove(element)  # an end without a start
         unclosed = {str(i) for ids in open_ids.values() for i in ids}
-        for element in list(tree.iter(f"{{{W}}}bookmarkStart")):
-            if element.get(f"{{{W}}}id") in unclosed:  # a start without an end
+        for element in list(tree.iter(f"{W}bookmarkStart")):
+            if element.get(f"{W}id") in unclosed:  # a start without an end
                 element.getparent().remove(element)
 
 
@@ -98,7 +97,7 @@ def _notes_in_document_order(document, footnotes) -> None:
     hands the footnote bodies to the references in ascending id order, so a PDF would print
     one footnote's text under another's number.
     """
-    w = f"{{{W}}}"
+    w = f"{W}"
     references = list(document.iter(f"{w}footnoteReference"))
     mapping: dict[str, str] = {}
     for reference in references:
@@ -129,12 +128,12 @@ def _unique_drawing_ids(trees: dict) -> None:
 
 def _drop_dangling_style_links(styles) -> bool:
     """Remove basedOn/next/link that name a style the document does not define."""
-    ids = {s.get(f"{{{W}}}styleId") for s in styles.iter(f"{{{W}}}style")}
+    ids = {s.get(f"{W}styleId") for s in styles.iter(f"{W}style")}
     changed = False
-    for style in styles.iter(f"{{{W}}}style"):
+    for style in styles.iter(f"{W}style"):
         for key in ("basedOn", "next", "link"):
-            ref = style.find(f"{{{W}}}{key}")
-            if ref is not None and ref.get(f"{{{W}}}val") not in ids:
+            ref = style.find(f"{W}{key}")
+            if ref is not None and ref.get(f"{W}val") not in ids:
                 style.remove(ref)
                 changed = True
     return changed
@@ -194,12 +193,5 @@ def _stable_nsids(xml: bytes) -> bytes:
 
 def _zip(parts: dict[str, bytes], order: list[str]) -> bytes:
     """Return the parts zipped with fixed timestamps, [Content_Types].xml first."""
-    out = io.BytesIO()
     names = [n for n in order if n == "[Content_Types].xml"] + [n for n in order if n != "[Content_Types].xml"]
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name in names:
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            target.writestr(info, parts[name])
-    return out.getvalue()
+    return zipped((name, parts[name]) for name in names)

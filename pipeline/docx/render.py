@@ -17,7 +17,7 @@ from docx.oxml.ns import qn
 from jinja2 import Environment, StrictUndefined, UndefinedError
 from jinja2 import TemplateError as JinjaTemplateError
 
-from pipeline.content.context import Markdown
+from pipeline.content.context import Markdown, markdown_blocks
 from pipeline.content.figures import Figure
 from pipeline.errors import TemplateError
 from pipeline.docx.layout import lay_out
@@ -25,6 +25,7 @@ from pipeline.docx.markdown import inline_richtext, markdown_to_docx, reference_
 from pipeline.docx.ooxml import replace_parts
 from pipeline.docx.package import finish_docx
 from pipeline.docx.wordlib import DocxTemplate, Subdoc, SubdocComposer
+from pipeline.docx.templates import placeholder_location
 
 
 def render_docx(context: dict[str, Any], template: Path, properties: dict[str, Any], cache_dir: Path,
@@ -58,7 +59,6 @@ def _undefined_message(template: Path, error: str, context: dict[str, Any]) -> s
     """Swedish for Jinja's "'titl' is undefined" / "'dict object' has no attribute 'x'"."""
     import re
 
-    from pipeline.docx.templates import placeholder_location
     name = re.search(r"'([^']+)' is undefined", error) or re.search(r"has no attribute '([^']+)'", error)
     if not name:
         return f"en platshållare i mallen pekar på något som inte finns ({error}). Se templates/README.md."
@@ -71,9 +71,6 @@ def _undefined_message(template: Path, error: str, context: dict[str, Any]) -> s
 def _convert_markdown_at_once(context: dict[str, Any], reference: Path, cache_dir: Path,
                               figures: dict[str, list[Figure]]) -> None:
     """Run pandoc for every block text not yet in the cache, several at once (see markdown_to_docx)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from pipeline.content.context import markdown_blocks
     blocks = markdown_blocks(context)
     if len(blocks) > 1:
         with ThreadPoolExecutor(max_workers=4) as pool:

@@ -33,10 +33,12 @@ from pathlib import Path
 from jinja2.parser import Parser
 
 from pipeline.content.context import CONTEXT_NAMES, FOLLOW_UP_NAMES, LETTER_NAMES
+from pipeline.docx.ooxml import NS, replace_parts, TEXT_PARTS, W, xml_bytes
 from pipeline.errors import TemplateError
+from pipeline.infra.writer import write_cache
+from pipeline.docx.layout import child
+from pipeline.docx.wordlib import DocxTemplate
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-W = f"{{{W_NS}}}"
 
 # (id the code uses, name as stored in the file, name in Swedish Word). Paragraph, character and
 # table styles the rendering code, the layout stage, pandoc's output and the Markdown texts
@@ -111,7 +113,6 @@ FOLLOW_UP = TemplateSpec(
 STYLE_REFERENCES = {f"{W}{tag}" for tag in ("pStyle", "rStyle", "tblStyle", "basedOn", "next", "link",
                                             "numStyleLink", "styleLink")}
 XML_PART = re.compile(r"word/[^/]+\.xml")
-TEXT_PART = re.compile(r"word/(document\d*|header\d+|footer\d+|footnotes|endnotes)\.xml")
 
 
 def spec_for(template: Path) -> TemplateSpec:
@@ -134,7 +135,6 @@ def prepare_template(template: Path, cache_dir: Path, shown: Path | str | None =
     if target.exists():
         return target
     prepared = prepared_bytes(shown or template, data, spec)
-    from pipeline.infra.writer import write_cache
     return write_cache(target, prepared)
 
 
@@ -161,7 +161,7 @@ def prepared_bytes(template: Path | str, data: bytes, spec: TemplateSpec = PLAN)
         raise TemplateError(template, f"mallen är ingen giltig Word-fil ({exc}).") from exc
     if "word/styles.xml" not in xml or "word/document.xml" not in xml:
         raise TemplateError(template, "mallen är ingen giltig Word-fil (formatmallarna eller dokumentet saknas).")
-    for name in [n for n in xml if TEXT_PART.fullmatch(n)]:
+    for name in [n for n in xml if TEXT_PARTS.fullmatch(n)]:
         xml[name] = _with_namespaces(xml[name])
     _page_breaks_out_of_tag_paragraphs(xml["word/document.xml"])
     problems = _canonical_style_ids(xml, spec.styles)
@@ -173,14 +173,13 @@ def prepared_bytes(template: Path | str, data: bytes, spec: TemplateSpec = PLAN)
     problems += placeholder_problems(xml, spec)
     if problems:
         raise TemplateError(template, "; ".join(problems) + ". Se templates/README.md.")
-    from pipeline.docx.ooxml import replace_parts, xml_bytes
     return replace_parts(data, {name: xml_bytes(root) for name, root in xml.items()})
 
 
 # The prefixes the build's own XML (pictures, SVG, math) uses, declared where Word declares them:
 # on the part's root. LibreOffice declares them only where they are used.
 ROOT_NAMESPACES = {
-    "w": W_NS,
+    "w": NS["w"],
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
     "pic": "http://schemas.openxmlformats.org/drawingml/2006/picture",
@@ -297,7 +296,6 @@ SETTINGS_ORDER = (
 
 def _setting(settings, name: str):
     """The child `name` of w:settings, created where the schema's sequence puts it."""
-    from pipeline.docx.layout import child
     return child(settings, name, SETTINGS_ORDER)
 
 
@@ -348,7 +346,6 @@ def _page_breaks_out_of_tag_paragraphs(document) -> None:
             ppr = etree.Element(f"{W}pPr")
             following.insert(0, ppr)
         if ppr.find(f"{W}pageBreakBefore") is None:
-            from pipeline.docx.layout import child
             child(ppr, "pageBreakBefore", PPR_ORDER)
 
 
@@ -426,7 +423,7 @@ def _paragraphs(xml: dict) -> list[_Paragraph]:
 def _text_parts(xml: dict) -> list[tuple[str, object]]:
     """The parts docxtpl renders (document first, then headers, footers and notes), in order."""
     return [(name, root) for name, root in sorted(xml.items(), key=lambda item: (item[0] != "word/document.xml", item[0]))
-            if TEXT_PART.fullmatch(name)]
+            if TEXT_PARTS.fullmatch(name)]
 
 
 def _part_paragraphs(name: str, root) -> list[_Paragraph]:
@@ -528,7 +525,6 @@ def _jinja_lines(root, unreadable: set[int]) -> tuple[list[str], list[int]]:
 
     from lxml import etree
 
-    from pipeline.docx.wordlib import DocxTemplate
 
     part = copy.deepcopy(root)
     paragraphs = list(part.iter(f"{W}p"))
@@ -678,7 +674,7 @@ def placeholder_location(template: Path, name: str) -> str:
     from lxml import etree
     try:
         with zipfile.ZipFile(template) as z:
-            xml = {n: etree.fromstring(z.read(n)) for n in z.namelist() if TEXT_PART.fullmatch(n)}
+            xml = {n: etree.fromstring(z.read(n)) for n in z.namelist() if TEXT_PARTS.fullmatch(n)}
     except (zipfile.BadZipFile, etree.XMLSyntaxError, OSError):
         return ""
     for paragraph in _paragraphs(xml):

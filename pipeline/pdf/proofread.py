@@ -29,11 +29,11 @@ import pikepdf
 from pipeline.errors import ProofreadError
 from pipeline.content.figures import MIN_TEXT_PT
 from pipeline.content.formatting import counted
-from pipeline.docx.ooxml import NS, read_part
+from pipeline.docx.ooxml import NS, W, paragraph_text, read_part
 from pipeline.pdf.marks import Mark, document_marks
 from pipeline.pdf.tags import kids_of, is_element
+from pipeline.docx.layout import pieces_between_page_breaks, Styles
 
-W = f"{{{NS['w']}}}"
 HEADING_STYLES = re.compile(r"Heading\d|Title|TOCHeading")
 # Structure types that hold a paragraph's text; everything else is a container (or left out).
 PARAGRAPHS = {"P", "H", "H1", "H2", "H3", "H4", "H5", "H6", "Caption", "BlockQuote", "Code"}
@@ -74,18 +74,8 @@ class Expected:
 
 
 def _paragraph_text(paragraph) -> str:
-    out = []
-    for element in paragraph.iter():
-        tag = element.tag
-        if tag == f"{W}t":
-            out.append(element.text or "")
-        elif tag in (f"{W}tab", f"{W}br", f"{W}cr"):
-            out.append(" ")
-        elif tag == f"{W}noBreakHyphen":
-            out.append("-")
-        elif tag == f"{W}footnoteReference":
-            out.append(element.get(f"{W}id"))  # numbered 1, 2, 3 ... in document order (package.py)
-    return "".join(out)
+    """A DOCX paragraph's text as the PDF is read: "-" for a non-breaking hyphen, footnote numbers."""
+    return paragraph_text(paragraph, hyphen="-", footnotes=True)
 
 
 def expected_from_docx(docx: bytes) -> Expected:
@@ -143,7 +133,6 @@ def _page_starts(docx: bytes, document) -> set[str]:
     """The text (normalised) of the first paragraph after each page break, and of the document's first."""
     from lxml import etree
 
-    from pipeline.docx.layout import Styles, pieces_between_page_breaks
     try:
         styles = etree.fromstring(read_part(docx, "word/styles.xml"))
     except KeyError:

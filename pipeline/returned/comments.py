@@ -31,15 +31,20 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Twips
 
-from pipeline.errors import PipelineError
-from pipeline.content.formatting import NON_BREAKING_HYPHEN, WORD_JOINER, unbreakable
+from pipeline.errors import PipelineError, Problem
+from pipeline.content.formatting import counted, long_date, NON_BREAKING_HYPHEN, unbreakable, WORD_JOINER
 from pipeline.docx.copy_identity import CopyIdentity, custom_properties, identity_of
+from pipeline.docx.ooxml import W
 from pipeline.docx.package import finish_docx
 from pipeline.returned.safezip import SafeDocx, UnsafeDocument
 from pipeline.returned.revisions import Place, Walk, style_names, text_of, walk_document
 from pipeline.infra.writer import write_atomic
+from pipeline.sources.load import load_shared_municipalities, ROUND_FILE, validate
+from pipeline.docx.markdown import reference_doc
+from pipeline.sources import model as m
+from pipeline.paths import display_path, year_dir
+from pipeline.sources.reading import read_yaml
 
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
 W15 = "{http://schemas.microsoft.com/office/word/2012/wordml}"
 UNKNOWN = "okänd kommun"
@@ -115,7 +120,6 @@ class Round:
         """The overview's status of a municipality that has not answered."""
         if self.answer_by is None:
             return "inget svar"
-        from pipeline.content.formatting import long_date
         if self.on > self.answer_by:
             return f"inget svar (svarstiden gick ut {long_date(self.answer_by)})"
         return f"inget svar ännu (svar senast {long_date(self.answer_by)})"
@@ -339,12 +343,10 @@ def write_compilation(result: Compilation, out: Path, reference: Path) -> tuple[
     remarks = result.remarks
     comments = sum(r.kind in ("kommentar", "svar") for r in remarks)
     document.add_heading("Remissammanställning", level=1)
-    from pipeline.content.formatting import counted
     summary = (f"{counted(comments, 'kommentar eller svar', 'kommentarer och svar')} och "
                f"{counted(len(remarks) - comments, 'ändring', 'ändringar')} från {counted(len(result.files), 'fil', 'filer')}; "
                f"{counted(len(result.refused), 'fil', 'filer')} kunde inte läsas.")
     if result.round.answer_by is not None:
-        from pipeline.content.formatting import long_date
         summary += (f" Svar senast {long_date(result.round.answer_by)}; sammanställt "
                     f"{long_date(result.round.on)}.")
     document.add_paragraph(summary, style="Body Text")
@@ -543,8 +545,6 @@ def run_comments(root: Path, files: list[Path], out: Path, year: str | None = No
     twice, lines about what was written, exit code: 0, or EXIT_SOME_UNREADABLE when a file could
     not be read).
     """
-    from pipeline.sources.load import load_shared_municipalities
-    from pipeline.docx.markdown import reference_doc
     if out.suffix.lower() != ".docx":
         raise PipelineError(f"{out}: utfilen ska sluta på .docx.")
     day = parse_day(on)
@@ -565,7 +565,6 @@ def run_comments(root: Path, files: list[Path], out: Path, year: str | None = No
     docx_path, csv_path = write_compilation(result, out, reference)
     remarks = result.remarks
     silent = [row[0] for row in overview(result) if row[4].startswith("inget svar")]
-    from pipeline.content.formatting import counted
     answers = sum(r.kind in ("kommentar", "svar") for r in remarks)
     written = [f"Skrev {docx_path} ({counted(answers, 'kommentar eller svar', 'kommentarer och svar')}, "
                f"{counted(len(remarks) - answers, 'ändring', 'ändringar')}, från {counted(len(result.files), 'fil', 'filer')})",
@@ -573,7 +572,6 @@ def run_comments(root: Path, files: list[Path], out: Path, year: str | None = No
     if silent:
         when = ""
         if result.round.answer_by is not None:
-            from pipeline.content.formatting import long_date
             passed = result.round.on > result.round.answer_by
             when = f" (svarstiden gick ut {long_date(result.round.answer_by)})" if passed else \
                 f" ännu (svar senast {long_date(result.round.answer_by)})"
@@ -598,11 +596,6 @@ def parse_day(on: str | None) -> dt.date:
 
 def round_of(root: Path, year: int | None, on: dt.date) -> tuple[Round, list[str]]:
     """The round of `year` from its sources: the draft now in plan.yaml and remiss.yaml's answer date."""
-    from pipeline.sources import model as m
-    from pipeline.errors import Problem
-    from pipeline.sources.load import ROUND_FILE, validate
-    from pipeline.paths import display_path, year_dir
-    from pipeline.sources.reading import read_yaml
 
     round_ = Round(year=year, on=on)
     if year is None:

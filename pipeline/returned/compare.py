@@ -26,21 +26,25 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline.errors import PipelineError
+from pipeline.docx.ooxml import TEXT_PARTS, W, xml_bytes
 from pipeline.docx.package import finish_docx
 from pipeline.returned.revisions import Place, styles_from_xml, walk_document
 from pipeline.returned.safezip import SafeDocx, UnsafeDocument
 from pipeline.infra.writer import write_atomic
+from pipeline.infra.zips import zipped
+from pipeline.pdf.libreoffice import LibreOffice
+from pipeline.docx.contents import clear_contents, contents_headings, contents_pages, fill_contents
+from pipeline.content.formatting import counted
 
 ENGINES = ("docxodus", "wmlcomparer", "libreoffice")
 DEFAULT_ENGINE = "docxodus"
 DEFAULT_AUTHOR = "Södertörns kansli"
 SHORT = 15  # a paragraph of at most this many words is shown whole when it changed
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-REVISIONS = {f"{{{W}}}{name}" for name in (
+REVISIONS = {f"{W}{name}" for name in (
     "ins", "del", "moveFrom", "moveTo", "rPrChange", "pPrChange", "sectPrChange", "tblPrChange", "trPrChange",
     "tcPrChange", "tblGridChange", "numberingChange", "cellIns", "cellDel", "cellMerge")}
-CONTAINERS = {f"{{{W}}}{name}" for name in ("ins", "del", "moveFrom", "moveTo")}
+CONTAINERS = {f"{W}{name}" for name in ("ins", "del", "moveFrom", "moveTo")}
 
 
 def _redlines(name: str, old: bytes, new: bytes, author: str, date: str) -> bytes:
@@ -57,7 +61,6 @@ def redline(name: str, old: bytes, new: bytes, office=None, raw: bool = False,
     """Return NEW with tracked changes against OLD, made by engine `name` (raw: as the engine wrote it)."""
     if name == "libreoffice":
         if office is None:
-            from pipeline.pdf.libreoffice import LibreOffice
             with LibreOffice() as session:
                 result = session.compare(old, new)
         else:
@@ -69,23 +72,22 @@ def redline(name: str, old: bytes, new: bytes, office=None, raw: bool = False,
 
 def sign_revisions(data: bytes, author: str, date: str) -> bytes:
     """Set every revision's author and date; drop insertions and deletions that hold no text."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    entries = []
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
         for info in source.infolist():
             content = source.read(info)
-            if re.fullmatch(r"word/(document\d*|footnotes|endnotes|header\d+|footer\d+)\.xml", info.filename):
+            if TEXT_PARTS.fullmatch(info.filename):
                 root = etree.fromstring(content)
                 for node in list(root.iter(*REVISIONS)):
-                    if node.tag in CONTAINERS and node.getparent().tag not in (f"{{{W}}}rPr", f"{{{W}}}trPr") \
+                    if node.tag in CONTAINERS and node.getparent().tag not in (f"{W}rPr", f"{W}trPr") \
                             and not _holds_content(node):
                         node.getparent().remove(node)
                         continue
-                    node.set(f"{{{W}}}author", author)
-                    node.set(f"{{{W}}}date", date)
-                content = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-            target.writestr(info, content)
-    return out.getvalue()
+                    node.set(f"{W}author", author)
+                    node.set(f"{W}date", date)
+                content = xml_bytes(root)
+            entries.append((info, content))
+    return zipped(entries)
 
 
 def _holds_content(node) -> bool:
@@ -144,7 +146,7 @@ def _running_parts(package: zipfile.ZipFile, document) -> list[tuple[str, str]]:
         return []
     rels = {rel.get("Id"): rel.get("Target", "") for rel in etree.fromstring(package.read(rels_name))}
     found: dict[str, str] = {}
-    for section in document.iter(f"{{{W}}}sectPr"):
+    for section in document.iter(f"{W}sectPr"):
         for ref in section:
             kind = etree.QName(ref).localname
             if kind not in RUNNING:
@@ -152,7 +154,7 @@ def _running_parts(package: zipfile.ZipFile, document) -> list[tuple[str, str]]:
             target = rels.get(ref.get(f"{{{R}}}id"), "")
             name = target.lstrip("/") if target.startswith("/") else f"word/{target}"
             if name in package.namelist():
-                found.setdefault(name, RUNNING[kind] + RUNNING_KIND.get(ref.get(f"{{{W}}}type", ""), ""))
+                found.setdefault(name, RUNNING[kind] + RUNNING_KIND.get(ref.get(f"{W}type", ""), ""))
     return list(found.items())
 
 
@@ -209,12 +211,10 @@ def run_compare(old: Path, new: Path, out: Path, engine: str = DEFAULT_ENGINE, a
     date = version_date(new)
     # The contents lists differ in their page numbers whenever a page breaks elsewhere: compare
     # without them, and give the result the newer version's list.
-    from pipeline.docx.contents import clear_contents, contents_headings, contents_pages, fill_contents
     pages = contents_pages(data[1])
     data = [clear_contents(d) for d in data]
     try:
         if engine == "libreoffice":
-            from pipeline.pdf.libreoffice import LibreOffice
             with LibreOffice(soffice_url) as office:
                 result = redline(engine, data[0], data[1], office=office, author=author, date=date)
         else:
@@ -238,7 +238,6 @@ def run_compare(old: Path, new: Path, out: Path, engine: str = DEFAULT_ENGINE, a
 
 
 def _count(n: int) -> str:
-    from pipeline.content.formatting import counted
     return counted(n, "ändring", "ändringar")
 
 

@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.content.formatting import plain
+from pipeline.docx.ooxml import W, heading_level, paragraph_text
 from pipeline.returned.safezip import SafeDocx
 
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 NO_CHAPTER = "(före första kapitlet)"
 
 
@@ -43,25 +43,10 @@ class Place:
 
 
 def text_of(element, view: str = "all") -> str:
-    """The element's text: "old" as the older version had it (without tracked insertions),
-    "new" as the newer one has it (without tracked deletions), "all" both."""
-    parts: list[str] = []
-    skipped = {"old": {f"{W}ins", f"{W}moveTo"}, "new": {f"{W}del", f"{W}moveFrom"}}.get(view, set())
-
-    def collect(node) -> None:
-        if node.tag in skipped:
-            return
-        if node.tag in (f"{W}t", f"{W}delText"):
-            parts.append(node.text or "")
-        elif node.tag in (f"{W}tab", f"{W}br"):
-            parts.append(" ")
-        elif node.tag == f"{W}noBreakHyphen":
-            parts.append("-")
-        for child in node:
-            collect(child)
-
-    collect(element)
-    return plain("".join(parts))
+    """The element's text as compared (docx.ooxml.paragraph_text, without layout characters): "old" as
+    the older version had it (without tracked insertions), "new" as the newer one has it (without
+    tracked deletions), "all" both."""
+    return plain(paragraph_text(element, view))
 
 
 def words_of(body, view: str = "all") -> list[str]:
@@ -97,21 +82,6 @@ def styles_from_xml(styles) -> dict[str, tuple[str, int | None]]:
         out[style.get(f"{W}styleId")] = ((name.get(f"{W}val") if name is not None else "") or "",
                                          int(level.get(f"{W}val")) if level is not None else None)
     return out
-
-
-def heading_level(paragraph, styles: dict) -> int | None:
-    """0 for a chapter heading (Heading 1), 1.. for lower headings, None for other paragraphs."""
-    outline = paragraph.find(f"{W}pPr/{W}outlineLvl")
-    if outline is not None:
-        return int(outline.get(f"{W}val"))
-    style = paragraph.find(f"{W}pPr/{W}pStyle")
-    if style is None:
-        return None
-    name, level = styles.get(style.get(f"{W}val"), (style.get(f"{W}val"), None))
-    if level is not None and level < 9:
-        return level
-    match = re.fullmatch(r"(?:heading|rubrik)\s*(\d)", name.strip().casefold())
-    return int(match.group(1)) - 1 if match else None
 
 
 @dataclass
@@ -178,7 +148,7 @@ def walk_document(document, styles: dict) -> Walk:
                 level = heading_level(child, styles)
                 text = text_of(child, view="new").strip()
                 if level is not None and text and row is None:
-                    if level == 0:
+                    if level == 1:
                         state.update(chapter=text, heading="", chapters=state["chapters"] + 1)
                     else:
                         state.update(heading=text)

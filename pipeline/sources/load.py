@@ -41,8 +41,8 @@ class PlanSources:
     """Everything one plan is made of, validated, with the files for line look-ups.
 
     From `read_plan`, a part that could not be read or validated is None (its problems are in
-    `problems`), so that the checks can still look at everything else; from `load_plan` every
-    part is there.
+    `problems`), so that the checks can still look at everything else; once checks.run.check has
+    passed, every part is there.
     """
 
     year: int
@@ -88,14 +88,6 @@ class PlanSources:
     def complete(self) -> bool:
         return not self.problems and None not in (self.plan, self.municipalities, self.networks,
                                                   self.collaboration) and None not in self.content.values()
-
-
-def load_plan(root: Path, year: int | str) -> PlanSources:
-    """Read and validate all sources of `year`; raise SourceErrors listing every problem."""
-    sources = read_plan(root, year)
-    if not sources.complete:
-        raise SourceErrors(sources.problems)
-    return sources
 
 
 def read_plan(root: Path, year: int | str) -> PlanSources:

@@ -17,11 +17,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pipeline.content.context import Markdown, build_context
+from pipeline.content.context import build_context, Markdown, markdown_blocks
 from pipeline.errors import PipelineError, TemplateError
 from pipeline.content.figures import Figure
 from pipeline.sources.load import PlanSources
 from pipeline.paths import display_path
+from pipeline.content.markdown_tree import with_figures
+from pipeline.infra.writer import write_cache
+from pipeline.docx.markdown import _inline
+from pipeline.content.formatting import unbreakable
 
 HTML_TEMPLATE = "verksamhetsplan.html"
 STYLESHEET = "verksamhetsplan.css"
@@ -78,7 +82,6 @@ class _Converter:
         """Run pandoc for every block text not yet in the cache, several at once (as render.py does)."""
         from concurrent.futures import ThreadPoolExecutor
 
-        from pipeline.content.context import markdown_blocks
         blocks = markdown_blocks(context)
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(lambda job: self._pandoc(*job), [(text, f"t{n}-") for n, text in enumerate(blocks, 1)]))
@@ -89,8 +92,6 @@ class _Converter:
 
         import json
 
-        from pipeline.content.markdown_tree import with_figures
-        from pipeline.infra.writer import write_cache
 
         def mark(name: str, block: dict) -> list[dict]:  # the figure's image points at its SVG-to-be
             image = block["c"][2][0]["c"][0]
@@ -130,7 +131,6 @@ class _Converter:
 
     @staticmethod
     def inline(text: str) -> str:
-        from pipeline.docx.markdown import _inline
         return _inline.renderInline(text).strip()
 
 
@@ -210,7 +210,6 @@ def _finish(page: str, shown: str) -> bytes:
                 back.set("aria-label", f"Tillbaka till hänvisningen till fotnot {n}")
         number += section_refs
     _link_table_notes(document)
-    from pipeline.content.formatting import unbreakable
     for element in document.iter():
         # amounts, dates and times stay on one line, as in the PDF (not in styles, figures or code)
         if not isinstance(element.tag, str) or element.tag in ("style", "svg", "code", "pre") \

@@ -21,6 +21,7 @@ from pipeline.errors import PipelineError, Problem, SourceErrors
 from pipeline.content.formatting import counted
 from pipeline.paths import display_path, year_dir
 from pipeline.sources.reading import read_yaml
+from pipeline.infra.writer import write_atomic
 
 # The files that hold activities, and the prefix of their identities.
 ACTIVITY_FILES = {"mal.yaml": "m", "kansliet.yaml": "k", "kommunikationsplan.yaml": "b"}
@@ -48,7 +49,6 @@ def add_identities(root: Path, year: int | str) -> list[str]:
             changed[path] = new
             lines.append(f"{display_path(path, root)}: {counted(added, 'aktivitet', 'aktiviteter')} fick en "
                          "identitet (id).")
-    from pipeline.infra.writer import write_atomic
     for path, text in changed.items():
         write_atomic(path, text.encode("utf-8"))
     if not changed:

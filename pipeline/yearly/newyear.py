@@ -26,6 +26,7 @@ from pipeline.content.formatting import counted
 from pipeline.errors import PipelineError
 from pipeline.sources.load import TODO_MARK
 from pipeline.paths import year_dir
+from pipeline.sources.model import UNFINISHED
 
 
 def new_year(root: Path, year: int) -> list[str]:
@@ -243,7 +244,6 @@ class _Carried:
         """False for a finished activity (genomförd, struken); an unfinished one gets its to-do mark.
 
         A recurring activity (a Bilaga 1 row without years) done this year is planned again."""
-        from pipeline.sources.model import UNFINISHED
         status = self.statuses.get(item.get("id"))
         if status is None or (recurring and status == "genomförd"):
             return True
