@@ -32,7 +32,7 @@ $(EARK): pyproject.toml | $(STAMP)
 system-deps:
 	@sh tools/install-system-deps.sh
 
-# The pipeline itself skips a year whose inputs and outputs are unchanged (pipeline/uptodate.py),
+# The pipeline itself skips a year whose inputs and outputs are unchanged (pipeline/infra/uptodate.py),
 # so plan-ÅR does no work when nothing changed; the system packages are looked for once.
 $(SYSTEM): | $(STAMP)
 	@sh tools/install-system-deps.sh && touch $@ || true

@@ -1,7 +1,7 @@
 """Archive: the decided plan (and each follow-up) as an E-ARK information package, never overwritten.
 
 `archive YEAR` writes, for a `beslutad` plan only, one information package by E-ARK CSIP 2.1.0 +
-SIP 2.1.0 (= FGS Paketstruktur 2.0), built by eark.py: the folder
+SIP 2.1.0 (= FGS Paketstruktur 2.0), built by archive/eark.py: the folder
 archive/verksamhetsplan-ÅR-beslutad-DATUM/ (its OBJID) with METS.xml, the PDF/A and the web page
 as two representations, Dublin Core, PREMIS (the git revision and SHA-256 of every source file
 and template, the programs), schemas and documentation; and beside it

@@ -7,6 +7,7 @@ and `round_problems` run them, and checks.run raises them all at once.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections import Counter
 from collections.abc import Iterator
 
@@ -121,8 +122,6 @@ def check_shared(s: PlanSources) -> Iterator[Problem]:
 def check_collaboration(s: PlanSources) -> Iterator[Problem]:
     """Yield bodies of samverkan.yaml that stand under a body not listed before them, and a
     `natverk_under` that names no body (the organisation figure draws from them)."""
-    import difflib
-
     c = s.collaboration
     if c is None:
         return
@@ -225,8 +224,6 @@ def check_follow_up(s: PlanSources, name: str, follow_up: m.FollowUpFile, told: 
 
     A misspelt identity or line is one mistake: it is reported once, with the one it was meant to
     be, and that one is not also reported as missing."""
-    import difflib
-
     activities = plan_activities(s)
     ids = {a.id for key, loc, a in activities if a.id and s.known(key, loc + ("id",))}
     meant = {ident: close for ident, close in _orphans(s, follow_up).items() if ident not in told}
@@ -282,8 +279,6 @@ ACTIVITY_FILE = {"mål": "mal", "kansliet": "kansliet", "kommunikationsplan": "k
 def _orphans(s: PlanSources, follow_up: m.FollowUpFile) -> dict[str, str | None]:
     """The follow-up's identities that no activity of the plan has, each with the one it most likely
     means (or None)."""
-    import difflib
-
     ids = {a.id for key, loc, a in plan_activities(s) if a.id and s.known(key, loc + ("id",))}
     # the identities as written, also of activities whose other values are wrong
     written = ids | {i for key in ACTIVITY_FILE.values() if key in s.files for i in _identities_written(s.files[key].data)}
@@ -330,8 +325,6 @@ def check_round(s: PlanSources, round_file: m.RoundFile | None) -> Iterator[Prob
     `round_file` is None when a field of the file is broken: the rules then run on the fields
     that are valid on their own, so that one run reports every mistake of the file.
     """
-    import difflib
-
     data = s.files["remiss"].data
     if not isinstance(data, dict):
         return  # reported by load.validate: the file is no set of keys
@@ -499,7 +492,7 @@ def check_calendar(s: PlanSources, calendar: m.CalendarFile) -> Iterator[Problem
     reported once, with what the date would be in the plan's year, and not also as a weekend or out
     of order. A meeting out of order is the one that stands out of place (not every one after it).
     """
-    import holidays
+    import holidays  # 0.08 s to load: only the calendar's rule needs it
 
     year = s.year
     days_off = holidays.Sweden(years=range(year - 1, year + 2), language="sv", include_sundays=False,
@@ -661,8 +654,6 @@ def _out_of_order(s: PlanSources, here: tuple, dated: list[tuple[int, dt.date, d
 
 def check_organisation(s: PlanSources, org: m.OrganisationFile) -> Iterator[Problem]:
     """Yield chairs that are not member municipalities."""
-    import difflib
-
     if not s.known("kommuner", ("kommuner",), inside=False) or not s.known(
             "kommuner", *(("kommuner", i, "namn") for i in range(len(s.municipalities.municipalities)))):
         return  # a municipality's name is wrong: which one a chair means is not known
@@ -740,8 +731,6 @@ def _misspelt(s: PlanSources, name: str, defined: list[tuple[tuple, str]], refs_
               refs: list[tuple[tuple, str]], message) -> Iterator[tuple[str, Problem]]:
     """Yield (the name used, the problem) for each definition that looks misspelt: no reference uses
     it, and a name close to it is used by two or more references but defined nowhere."""
-    import difflib
-
     names = {value for _, value in defined}
     used = {value for _, value in refs}
     unused = [(loc, value) for loc, value in defined if value not in used]

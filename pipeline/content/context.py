@@ -21,7 +21,7 @@ CONTEXT_NAMES = ("titel", "organisation", "år", "datum", "status", "markering",
 FOLLOW_UP_NAMES = ("titel", "undertitel", "organisation", "år", "datum", "tillfälle", "period", "statusar",
                    "sammanfattning", "totalt", "sammanfattning_text", "figur", "mål", "kansliet",
                    "kommunikationsplan", "budget", "planens_titel")
-# The cover letter's (templates/missiv.docx; yearly/round.py builds it).
+# The cover letter's (templates/missiv.docx; documents/letter.py builds it).
 LETTER_NAMES = ("titel", "organisation", "år", "version", "utkastdatum", "datum", "svar_senast", "svar_till",
                 "fråga", "kontakt", "kommuner", "mottagare", "pdf", "tidigare", "ändringar")
 

@@ -4,7 +4,7 @@ A figure is named in Markdown as `![Figurtext](figur:NAMN)`. Each is described a
 graph built from the sources (goal tree, networks, organisation), rendered in the document's
 typeface twice from the same layout: as SVG (the vector drawing, which Word 2016 and later
 show and the PDF is made from) and as PNG at 300 dpi (the picture older Word versions and
-LibreOffice 7.4 show, see markdown.py and pdf.py). Both are cached by the graph's text: the
+LibreOffice 7.4 show, see docx/markdown.py and pdf/libreoffice.py). Both are cached by the graph's text: the
 same data gives the same bytes.
 
 A figure always fits its page, width and height, and its text never prints smaller than
@@ -54,7 +54,7 @@ class Figure:
 
     The PNG that older Word versions show is rendered on demand (`png()`); until then the
     document carries a one-pixel stand-in (`placeholder`), so that LibreOffice, which draws the
-    SVG, can start converting while the pictures are still being rendered (see build.py).
+    SVG, can start converting while the pictures are still being rendered (see documents/plan.py).
     """
 
     svg: Path

@@ -17,12 +17,17 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+import tempfile
 import threading
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
 
 from pipeline.errors import PipelineError
 from pipeline.infra.writer import write_cache
@@ -74,7 +79,7 @@ def read(text: str, cache_dir: Path | None = None, store: bool = True) -> Tree:
 
     `store=False` only reads the disk cache (`check` writes nothing, not even a cache).
     """
-    import pypandoc
+    import pypandoc  # 0.1 s to load: `check` of texts read before pays nothing
 
     key = hashlib.sha256(f"{pypandoc.get_pandoc_version()}\0{PANDOC_FORMAT}\0{TREE_FORMAT}\0{text}"
                          .encode("utf-8")).hexdigest()[:24]
@@ -102,8 +107,6 @@ def read(text: str, cache_dir: Path | None = None, store: bool = True) -> Tree:
 
 def read_all(texts, cache_dir: Path | None = None, store: bool = True) -> None:
     """Read every text not yet read, several pandoc runs at once (threads waiting on processes)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     texts = list(dict.fromkeys(texts))
     if len(texts) > 1:
         with ThreadPoolExecutor(max_workers=4) as pool:
@@ -111,8 +114,6 @@ def read_all(texts, cache_dir: Path | None = None, store: bool = True) -> None:
 
 
 def _run_pandoc(text: str, pandoc: str) -> Tree:
-    import tempfile
-
     with tempfile.TemporaryDirectory() as work:
         log = Path(work) / "log.json"
         try:
@@ -233,9 +234,6 @@ class _Located:
 
 
 def _locator():
-    from markdown_it import MarkdownIt
-    from mdit_py_plugins.footnote import footnote_plugin
-
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     md.use(footnote_plugin, always_match_refs=True, move_to_end=False)
     md.validateLink = lambda url: True  # pandoc reads file: and data: images too; so must the locator

@@ -84,8 +84,14 @@ def with_pictures(document: Document, draft: bytes) -> bytes:
 
 
 def convert_meanwhile(document: Document, draft: bytes) -> tuple[bytes, bytes | None]:
-    """What is made while LibreOffice converts `draft`: the DOCX with its PNGs, and the web page."""
-    return with_pictures(document, draft), document.page() if document.page is not None else None
+    """What is made while LibreOffice converts `draft`: the DOCX with its PNGs, and the web page.
+
+    The PDF stages (pikepdf) load here too, while LibreOffice works, not after it (see pdf_stages).
+    """
+    docx, page = with_pictures(document, draft), document.page() if document.page is not None else None
+    import pipeline.pdf.normalize  # noqa: F401
+    import pipeline.pdf.proofread  # noqa: F401
+    return docx, page
 
 
 def pdf_stages(document: Document, docx: bytes, raw: bytes):
@@ -95,7 +101,8 @@ def pdf_stages(document: Document, docx: bytes, raw: bytes):
     Both stages work on one open document, so its pages are read once: normalising returns the marks it
     read while repairing the tags, and proofreading reads them against the DOCX before the PDF is saved.
     """
-    # pikepdf and the PDF stages are imported when a PDF is made: a DOCX-only build never loads them.
+    # pikepdf and the PDF stages are imported when a PDF is made (convert_meanwhile has loaded them while
+    # LibreOffice converted): a DOCX-only build never loads them.
     from pipeline.pdf.normalize import normalise, opened, saved
     from pipeline.pdf.proofread import check_document
     with opened(raw) as pdf:

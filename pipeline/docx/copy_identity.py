@@ -1,8 +1,8 @@
 """A circulated copy's identity: which municipality's copy of which draft, and the answer date.
 
-The round (round.py) writes it as custom document properties (docProps/custom.xml), which Word
+The round (yearly/round.py) writes it as custom document properties (docProps/custom.xml), which Word
 shows under Arkiv > Info > Egenskaper > Avancerade egenskaper > Anpassat and which Word and
-LibreOffice keep when they save; the compilation of answers (comments.py) reads it back, so a
+LibreOffice keep when they save; the compilation of answers (returned/comments.py) reads it back, so a
 returned copy is recognised whatever its file name has become.
 """
 
@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+
+from lxml import etree
 
 from pipeline.docx.ooxml import read_part, replace_parts, xml_bytes
 
@@ -41,8 +43,6 @@ class CopyIdentity:
 
 def with_identity(package: bytes, identity: CopyIdentity) -> bytes:
     """Return the DOCX with the identity among its custom properties (others are kept)."""
-    from lxml import etree
-
     with_parts: dict[str, bytes] = {}
     try:
         root = etree.fromstring(read_part(package, CUSTOM_PART))

@@ -17,6 +17,8 @@ from __future__ import annotations
 import io
 import zipfile
 
+from lxml import etree
+
 from pipeline.content.formatting import WORD_JOINER, unbreakable
 from pipeline.docx.ooxml import TEXT_PARTS, W, read_part, replace_parts, xml_bytes
 
@@ -30,8 +32,6 @@ CELL_MARGINS = 230                 # left and right cell margins together
 
 def lay_out(package: bytes) -> bytes:
     """Return the DOCX with the layout rules of this module applied."""
-    from lxml import etree
-
     with zipfile.ZipFile(io.BytesIO(package)) as z:
         names = [n for n in z.namelist() if TEXT_PARTS.fullmatch(n)]
         styles = etree.fromstring(z.read("word/styles.xml")) if "word/styles.xml" in z.namelist() else None
@@ -85,8 +85,6 @@ def _style(paragraph) -> str | None:
 
 
 def _keep_next(paragraph) -> None:
-    from lxml import etree
-
     ppr = _first_child(paragraph, "pPr")
     if ppr.find(f"{W}keepNext") is None:
         keep = etree.Element(f"{W}keepNext")
@@ -265,8 +263,6 @@ def _row_lines(row, styles: Styles) -> int:
 
 
 def _keep_lines(paragraph) -> None:
-    from lxml import etree
-
     ppr = _first_child(paragraph, "pPr")
     if ppr.find(f"{W}keepLines") is None:
         keep = etree.Element(f"{W}keepLines")
@@ -280,8 +276,6 @@ def _keep_lines(paragraph) -> None:
 
 
 def _cant_split(row) -> None:
-    from lxml import etree
-
     trpr = row.find(f"{W}trPr")
     if trpr is None:
         trpr = etree.Element(f"{W}trPr")
@@ -352,8 +346,6 @@ TC_PR = ["cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", 
 
 def child(parent, tag: str, order: list[str]):
     """Return the child `tag` of `parent`, creating it where the schema's sequence puts it."""
-    from lxml import etree
-
     found = parent.find(f"{W}{tag}")
     if found is not None:
         return found
@@ -367,8 +359,6 @@ def child(parent, tag: str, order: list[str]):
 
 
 def _restyle(table, props, rows, widths: list[int], total: int) -> None:
-    from lxml import etree
-
     child(props, "tblStyle", TBL_PR).set(f"{W}val", PLAN_TABLE)
     tbl_width = child(props, "tblW", TBL_PR)
     tbl_width.set(f"{W}w", str(total))
@@ -404,8 +394,6 @@ def _restyle(table, props, rows, widths: list[int], total: int) -> None:
 
 def _first_child(parent, tag: str):
     """Return the child `tag` that the schema puts first (tcPr in a cell, pPr in a paragraph)."""
-    from lxml import etree
-
     found = parent.find(f"{W}{tag}")
     if found is None:
         found = etree.Element(f"{W}{tag}")

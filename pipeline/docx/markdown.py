@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pypandoc
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from lxml import etree
 
 from pipeline.errors import PipelineError
 from pipeline.content.figures import Figure
@@ -35,7 +37,6 @@ _inline = MarkdownIt("commonmark", {"html": False, "typographer": False})
 
 def _image_as_words(self, tokens, idx, options, env) -> str:
     """An image in a short text prints as its description: no file or address reaches the web page."""
-    from markdown_it.common.utils import escapeHtml
     return escapeHtml(self.renderInlineAsText(tokens[idx].children or [], options, env))
 
 
@@ -157,8 +158,6 @@ def _caption(caption: list[dict], part: str) -> list[dict]:
 
 def _unicode_bullets(package: bytes) -> bytes:
     """Return pandoc's DOCX with its symbol-font bullets as Unicode bullets (see BULLETS)."""
-    from lxml import etree
-
     try:
         numbering = etree.fromstring(read_part(package, "word/numbering.xml"))
     except KeyError:
@@ -185,8 +184,6 @@ def _finish_figures(package: bytes, figures: dict[str, Figure]) -> bytes:
     (MS-ODRAWXML svgBlip): an `asvg:svgBlip` extension of the blip, whose own `r:embed` stays
     the PNG for programs that do not read SVG (a stand-in here, see figures.add_pictures).
     """
-    from lxml import etree
-
     document = etree.fromstring(read_part(package, "word/document.xml"))
     rels = etree.fromstring(read_part(package, "word/_rels/document.xml.rels"))
     parts: dict[str, bytes] = {}

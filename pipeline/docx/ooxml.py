@@ -48,7 +48,7 @@ def replace_parts(package: bytes, parts: dict[str, bytes]) -> bytes:
 
 def xml_bytes(element) -> bytes:
     """Serialise an lxml element as a package part (UTF-8, declaration, standalone)."""
-    from lxml import etree
+    from lxml import etree  # this module stays stdlib-only (see above)
     return etree.tostring(element, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 

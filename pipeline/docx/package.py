@@ -15,6 +15,8 @@ import re
 import zipfile
 import zlib
 
+from lxml import etree
+
 from pipeline.docx.ooxml import NS, TEXT_PARTS, W, xml_bytes
 from pipeline.infra.zips import zipped
 
@@ -24,8 +26,6 @@ REFERENCED_BY_ID = ("/hyperlink", "/image", "/header", "/footer")
 
 def finish_docx(data: bytes) -> bytes:
     """Return the package with unique ids, resolvable references and reproducible zip bytes."""
-    from lxml import etree
-
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         names = source.namelist()
         parts = {name: source.read(name) for name in names}
@@ -141,8 +141,6 @@ def _drop_dangling_style_links(styles) -> bool:
 
 def _drop_unused_relationships(rels: bytes, part) -> bytes:
     """Remove hyperlink and image relationships that the part never refers to."""
-    from lxml import etree
-
     root = etree.fromstring(rels)
     prefix = f"{{{NS['r']}}}"
     used = {value for element in part.iter() for key, value in element.attrib.items() if key.startswith(prefix)}
@@ -156,8 +154,6 @@ def _drop_unused_relationships(rels: bytes, part) -> bytes:
 
 def _drop_orphaned_parts(parts: dict[str, bytes]) -> None:
     """Remove header, footer and media parts that no relationship points at any more."""
-    from lxml import etree
-
     targets = set()
     for name, data in parts.items():
         if not name.endswith(".rels"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -57,8 +58,6 @@ def render_docx(context: dict[str, Any], template: Path, properties: dict[str, A
 
 def _undefined_message(template: Path, error: str, context: dict[str, Any]) -> str:
     """Swedish for Jinja's "'titl' is undefined" / "'dict object' has no attribute 'x'"."""
-    import re
-
     name = re.search(r"'([^']+)' is undefined", error) or re.search(r"has no attribute '([^']+)'", error)
     if not name:
         return f"en platshållare i mallen pekar på något som inte finns ({error}). Se templates/README.md."

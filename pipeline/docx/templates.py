@@ -22,6 +22,7 @@ The prepared copy lives in the build cache, keyed by the template's content.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import io
@@ -30,7 +31,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from jinja2 import Environment, TemplateSyntaxError, meta, nodes
+from jinja2 import TemplateError as JinjaError
 from jinja2.parser import Parser
+from lxml import etree
 
 from pipeline.content.context import CONTEXT_NAMES, FOLLOW_UP_NAMES, LETTER_NAMES
 from pipeline.docx.ooxml import NS, replace_parts, TEXT_PARTS, W, xml_bytes
@@ -90,7 +94,7 @@ class TemplateSpec:
 
 
 PLAN = TemplateSpec("plan", "planens data", tuple(STYLES), tuple(REQUIRED_PLACEHOLDERS), CONTEXT_NAMES)
-# The cover letter of a draft round (missiv, see round.py): headings, body text, one table.
+# The cover letter of a draft round (missiv, see documents/letter.py): headings, body text, one table.
 LETTER = TemplateSpec(
     "missiv", "missivets data",
     tuple(s for s in STYLES if s[0] in {"Title", "Heading1", "Heading2", "Heading3", "BodyText", "Header", "Footer",
@@ -99,7 +103,7 @@ LETTER = TemplateSpec(
     ("{{ titel }}", "{{ svar_senast }}", "for f in fråga", "for k in kommuner", "{{ kontakt.namn }}",
      "for rad in del.rader"),
     LETTER_NAMES, contents=False)
-# The follow-up (uppföljning, see followup.py): the plan's headings and tables, no contents list.
+# The follow-up (uppföljning, see documents/followup.py): the plan's headings and tables, no contents list.
 FOLLOW_UP = TemplateSpec(
     "uppfoljning", "uppföljningens data",
     tuple(s for s in STYLES if s[0] in {"Title", *(f"Heading{n}" for n in range(1, 7)), "BodyText", "Header",
@@ -151,8 +155,6 @@ def _read(path: Path) -> bytes:
 
 
 def prepared_bytes(template: Path | str, data: bytes, spec: TemplateSpec = PLAN) -> bytes:
-    from lxml import etree
-
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             names = z.namelist()
@@ -193,8 +195,6 @@ ROOT_NAMESPACES = {
 
 def _with_namespaces(root):
     """The part's root with ROOT_NAMESPACES declared (a prefix the part already binds is kept)."""
-    from lxml import etree
-
     missing = {p: uri for p, uri in ROOT_NAMESPACES.items() if p not in root.nsmap and uri not in root.nsmap.values()}
     if not missing:
         return root
@@ -253,8 +253,6 @@ def _canonical_style_ids(xml: dict, wanted_styles=STYLES) -> list[str]:
 
 def _set_language(styles) -> None:
     """Swedish as the language of the document's default run properties."""
-    from lxml import etree
-
     defaults = styles.find(f"{W}docDefaults")
     if defaults is None:
         defaults = etree.Element(f"{W}docDefaults")
@@ -301,10 +299,8 @@ def _setting(settings, name: str):
 
 def _set_settings(settings) -> None:
     """What the build needs, whatever the template's program kept: no updating of fields on open
-    (Word would ask every reader; the build fills the contents list itself, see contents.py),
+    (Word would ask every reader; the build fills the contents list itself, see docx/contents.py),
     Swedish as the theme's language, Word 2013+ layout (compatibility mode 15)."""
-    from lxml import etree
-
     for update in settings.findall(f"{W}updateFields"):
         settings.remove(update)
     _setting(settings, "themeFontLang").set(f"{W}val", "sv-SE")
@@ -325,8 +321,6 @@ def _page_breaks_out_of_tag_paragraphs(document) -> None:
     before it; when that paragraph is a `{%p for ... %}` line, which the build removes, the break
     would go with it (the appendices would no longer start on a new page).
     """
-    from lxml import etree
-
     for paragraph in list(document.iter(f"{W}p")):
         text = "".join(t.text or "" for t in paragraph.iter(f"{W}t"))
         if not re.search(r"\{%-?\s*p\s", text):
@@ -471,7 +465,6 @@ def _part_problems(root, paragraphs: list[_Paragraph], known: set[str], spec: Te
     paragraph becomes a line of its own, so that a line Jinja names is a paragraph here. A
     mistake is reported and its line left out, and the rest is parsed again: all at once.
     """
-    from jinja2 import Environment, TemplateError as JinjaError, meta, nodes
 
     problems: list[tuple[int, str]] = []  # (paragraph, message): reported in the part's order
     unreadable = set()
@@ -521,9 +514,6 @@ def _part_problems(root, paragraphs: list[_Paragraph], known: set[str], spec: Te
 
 def _jinja_lines(root, unreadable: set[int]) -> tuple[list[str], list[int]]:
     """The part as the Jinja source docxtpl makes of it, in lines, and the paragraph of each line."""
-    import copy
-
-    from lxml import etree
 
 
     part = copy.deepcopy(root)
@@ -633,7 +623,6 @@ def _tag_naming(text: str, name: str, keyword: bool = False) -> str:
 
 def _unreadable_tag(text: str) -> str:
     """The first tag in a paragraph's text that Jinja cannot read on its own, as written, or ""."""
-    from jinja2 import Environment, TemplateSyntaxError
 
     env = Environment()
     tags = list(TAG.finditer(text))
@@ -671,7 +660,6 @@ def _short(text: str, limit: int = 60) -> str:
 
 def placeholder_location(template: Path, name: str) -> str:
     """Where the template uses variable `name` ("i dokumentet, stycke 3: {{ titl }}"), or ""."""
-    from lxml import etree
     try:
         with zipfile.ZipFile(template) as z:
             xml = {n: etree.fromstring(z.read(n)) for n in z.namelist() if TEXT_PARTS.fullmatch(n)}

@@ -316,6 +316,7 @@ def vector_figures(docx: bytes) -> bytes:
     directly, so the copy it converts points each such blip at its SVG. The PDF gets vector
     figures with real, embedded text. Documents without svgBlip come back unchanged.
     """
+    # the session boots LibreOffice before the heavy libraries load: lxml and the DOCX helpers load here
     from lxml import etree
 
     from pipeline.docx.ooxml import q, read_part, replace_parts, xml_bytes

@@ -10,7 +10,7 @@ back (pdf_content) and compared with the DOCX:
   no smaller than figures.MIN_TEXT_PT;
 - every line of the table of contents names a heading and the page it stands on;
 - no page but the title page and the last holds a stray tail of MIN_LINES - 1 lines or fewer
-  (a page with a figure aside): layout.py keeps such tails with what comes before them.
+  (a page with a figure aside): docx/layout.py keeps such tails with what comes before them.
 
 A discrepancy is a `ProofreadError` naming the element and the page in Swedish. It is the
 safety net for layout faults nobody has thought of yet.
@@ -25,6 +25,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import pikepdf
+from lxml import etree
 
 from pipeline.errors import ProofreadError
 from pipeline.content.figures import MIN_TEXT_PT
@@ -80,8 +81,6 @@ def _paragraph_text(paragraph) -> str:
 
 def expected_from_docx(docx: bytes) -> Expected:
     """Return the paragraphs, footnotes and figures of the DOCX, in document order."""
-    from lxml import etree
-
     document = etree.fromstring(read_part(docx, "word/document.xml"))
     expected = Expected()
     context = ""
@@ -131,8 +130,6 @@ def expected_from_docx(docx: bytes) -> Expected:
 
 def _page_starts(docx: bytes, document) -> set[str]:
     """The text (normalised) of the first paragraph after each page break, and of the document's first."""
-    from lxml import etree
-
     try:
         styles = etree.fromstring(read_part(docx, "word/styles.xml"))
     except KeyError:

@@ -30,6 +30,7 @@ from docx.enum.section import WD_ORIENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Twips
+from lxml import etree
 
 from pipeline.errors import PipelineError, Problem
 from pipeline.content.formatting import counted, long_date, NON_BREAKING_HYPHEN, unbreakable, WORD_JOINER
@@ -431,7 +432,6 @@ class TextWidth:
 
     @classmethod
     def of(cls, document) -> "TextWidth":
-        from lxml import etree
         section = document.sections[0]
         height = int((section.page_height - section.top_margin - section.bottom_margin) / 635)  # EMU → twips
         name = "Calibri"
@@ -475,7 +475,7 @@ class TextWidth:
 def _font(name: str, bold: bool):
     """(character map, advance widths, units per em) of the font fontconfig picks for `name`, or None."""
     try:
-        from fontTools.ttLib import TTFont
+        from fontTools.ttLib import TTFont  # only when a compilation measures its columns
         found = subprocess.run(["fc-match", "-f", "%{file}", f"{name}:weight={200 if bold else 80}"],
                                capture_output=True, text=True, timeout=10).stdout.strip()
         font = TTFont(found, lazy=True)

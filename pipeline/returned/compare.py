@@ -10,7 +10,7 @@ Three engines were measured on the same edits (tools/compare_engines.py, docs/j�
 
 Whatever the engine, the changes are then signed by the secretariat (or the author given) and
 dated with the newer version's date, empty revision marks are dropped, and the report lists each
-change with its place in the plan (revisions.py).
+change with its place in the plan (returned/revisions.py).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import re
 import subprocess
 import warnings
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 from lxml import etree
@@ -50,7 +51,7 @@ CONTAINERS = {f"{W}{name}" for name in ("ins", "del", "moveFrom", "moveTo")}
 def _redlines(name: str, old: bytes, new: bytes, author: str, date: str) -> bytes:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        from python_redlines import DocxodusEngine, XmlPowerToolsEngine
+        from python_redlines import DocxodusEngine, XmlPowerToolsEngine  # only when that engine compares
         if name == "wmlcomparer":
             return XmlPowerToolsEngine().run_redline(author, old, new)[0]
         return DocxodusEngine().run_redline(author, old, new, date_time=date)[0]
@@ -126,7 +127,6 @@ def changes_by_place(data: bytes) -> list[tuple[Place, str]]:
     "”2 maj” → ”16 maj”"; a long paragraph's changes are listed one by one; a table row moved
     is one change, not a deletion and an insertion.
     """
-    from dataclasses import replace
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         document = etree.fromstring(package.read("word/document.xml"))
         styles = styles_from_xml(etree.fromstring(package.read("word/styles.xml"))

@@ -1,7 +1,7 @@
 """Reading a Word file's body as the plan it is: places, comment ranges and tracked changes.
 
-Shared by the comment compilation (comments.py: what the municipalities sent back) and the version
-comparison (compare.py: what changed between two drafts). A place is the chapter or appendix
+Shared by the comment compilation (returned/comments.py: what the municipalities sent back) and the version
+comparison (returned/compare.py: what changed between two drafts). A place is the chapter or appendix
 (Heading 1), the nearest lower heading and, in a table, the row ("Bilaga 1 ..., tabellrad 6").
 Tracked changes are merged per paragraph ("”årligen” → ”varje år”"); a whole inserted, deleted
 or moved table row is one change.
@@ -108,107 +108,128 @@ class Walk:
 
 def walk_document(document, styles: dict) -> Walk:
     """Walk the body once: headings, tables, comment ranges and tracked changes, with their places."""
-    walk = Walk()
-    state = {"chapter": NO_CHAPTER, "heading": "", "chapters": 0, "headings": 0}
-    open_ranges: dict[str, list[str]] = {}
-    position = 0
-    paragraphs = 0
-    starts: dict[str, int] = {}
-    quiet: list = []  # rows changed as a whole: their paragraphs' changes are not listed again
+    walker = _Walker(styles)
+    walker.visit(document.find(f"{W}body") if document.find(f"{W}body") is not None else document)
+    return walker.finished()
 
-    def place(row=None, row_label="") -> Place:
-        return Place(state["chapter"], state["heading"], row, row_label,
-                     (state["chapters"], state["headings"], position))
 
-    def visit(element, row=None, row_label="") -> None:
-        nonlocal position
+class _Walker:
+    """One walk through a document body, in document order.
+
+    `visit` follows the structure (tables, rows, paragraphs) and keeps the place: the chapter and heading
+    last passed, the table row; `_changes_in` reads a paragraph's comment ranges and tracked changes.
+    `position` counts the elements passed, so that everything found can be sorted in document order.
+    """
+
+    def __init__(self, styles: dict):
+        self.styles = styles
+        self.walk = Walk()
+        self.chapter, self.heading, self.chapters, self.headings = NO_CHAPTER, "", 0, 0
+        self.open_ranges: dict[str, list[str]] = {}
+        self.position = 0
+        self.paragraphs = 0
+        self.starts: dict[str, int] = {}
+        self.quiet: list = []  # rows changed as a whole: their paragraphs' changes are not listed again
+
+    def place(self, row=None, row_label="") -> Place:
+        return Place(self.chapter, self.heading, row, row_label, (self.chapters, self.headings, self.position))
+
+    def visit(self, element, row=None, row_label="") -> None:
         for child in element:
             tag = child.tag
             if tag == f"{W}tbl":
-                rows = child.findall(f"{W}tr")
-                for r, tr in enumerate(rows):
-                    header = r == 0 and (tr.find(f"{W}trPr/{W}tblHeader") is not None or len(rows) > 1)
-                    first = tr.find(f"{W}tc")
-                    label = (text_of(first, view="new").strip() or text_of(first, view="old").strip()) if first is not None else ""
-                    marked = _row_change(tr)
-                    if marked:
-                        kind, author, date = marked
-                        cells = [tc for tc in tr.findall(f"{W}tc")]
-                        old_cells = " | ".join(text_of(tc, view="old").strip() for tc in cells)
-                        new_cells = " | ".join(text_of(tc, view="new").strip() for tc in cells)
-                        shown = new_cells if kind.endswith(("infogad", "hit")) else old_cells
-                        walk.changes.append(Change(kind, author, date, place(None if header else r, label),
-                                                   old_cells, new_cells, f"{kind}: {shown}", position,
-                                                   -1 - len(walk.changes)))
-                        quiet.append(tr)
-                    visit(tr, None if header else r, label)
-                    if marked:
-                        quiet.pop()
+                self._table(child)
             elif tag == f"{W}p":
-                level = heading_level(child, styles)
-                text = text_of(child, view="new").strip()
-                if level is not None and text and row is None:
-                    if level == 1:
-                        state.update(chapter=text, heading="", chapters=state["chapters"] + 1)
-                    else:
-                        state.update(heading=text)
-                    state["headings"] += 1
-                _paragraph(child, place(row, row_label), row, row_label)
-                for parts in open_ranges.values():
-                    parts.append(" ")
+                self._paragraph(child, row, row_label)
             elif tag in (f"{W}tr", f"{W}tc", f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}body"):
-                visit(child, row, row_label)
-            position += 1
+                self.visit(child, row, row_label)
+            self.position += 1
 
-    def _paragraph(paragraph, where: Place, row, row_label) -> None:
-        nonlocal paragraphs
-        paragraphs += 1
+    def _table(self, table) -> None:
+        """Each row is a place of its own (named by its first cell); a row changed as a whole is one change."""
+        rows = table.findall(f"{W}tr")
+        for r, tr in enumerate(rows):
+            header = r == 0 and (tr.find(f"{W}trPr/{W}tblHeader") is not None or len(rows) > 1)
+            first = tr.find(f"{W}tc")
+            label = (text_of(first, view="new").strip() or text_of(first, view="old").strip()) if first is not None else ""
+            marked = _row_change(tr)
+            if marked:
+                kind, author, date = marked
+                cells = [tc for tc in tr.findall(f"{W}tc")]
+                old_cells = " | ".join(text_of(tc, view="old").strip() for tc in cells)
+                new_cells = " | ".join(text_of(tc, view="new").strip() for tc in cells)
+                shown = new_cells if kind.endswith(("infogad", "hit")) else old_cells
+                self.walk.changes.append(Change(kind, author, date, self.place(None if header else r, label),
+                                                old_cells, new_cells, f"{kind}: {shown}", self.position,
+                                                -1 - len(self.walk.changes)))
+                self.quiet.append(tr)
+            self.visit(tr, None if header else r, label)
+            if marked:
+                self.quiet.pop()
+
+    def _paragraph(self, paragraph, row, row_label) -> None:
+        """A heading outside a table moves the place on; every paragraph's changes are read."""
+        level = heading_level(paragraph, self.styles)
+        text = text_of(paragraph, view="new").strip()
+        if level is not None and text and row is None:
+            if level == 1:
+                self.chapter, self.heading, self.chapters = text, "", self.chapters + 1
+            else:
+                self.heading = text
+            self.headings += 1
+        self._changes_in(paragraph, self.place(row, row_label), row, row_label)
+        for parts in self.open_ranges.values():
+            parts.append(" ")
+
+    def _changes_in(self, paragraph, where: Place, row, row_label) -> None:
+        self.paragraphs += 1
         pending: list = []  # (kind, author, date, text) of this paragraph's changes, and None for unchanged text
-
-        def scan(node, inside: bool) -> None:
-            nonlocal position
-            for child in node:
-                tag = child.tag
-                position += 1
-                if tag == f"{W}commentRangeStart":
-                    cid = child.get(f"{W}id")
-                    open_ranges[cid] = []
-                    starts[cid] = paragraphs
-                    walk.ranges.setdefault(cid, (place(row, row_label), open_ranges[cid], position))
-                elif tag == f"{W}commentRangeEnd":
-                    open_ranges.pop(child.get(f"{W}id"), None)
-                elif tag == f"{W}commentReference":
-                    walk.ranges.setdefault(child.get(f"{W}id"), (place(row, row_label), [], position))
-                elif tag in (f"{W}t", f"{W}delText") and child.text:
-                    for parts in open_ranges.values():
-                        parts.append(plain(child.text))
-                    if not inside and child.text.strip():
-                        pending.append(None)  # unchanged text between two changes keeps them apart
-                elif tag in (f"{W}ins", f"{W}del", f"{W}moveFrom", f"{W}moveTo") and not inside:
-                    kind = {"ins": "infogat", "del": "borttaget", "moveFrom": "flyttat härifrån",
-                            "moveTo": "flyttat hit"}[tag[len(W):]]
-                    text = text_of(child)
-                    if text.strip():
-                        pending.append((kind, child.get(f"{W}author", ""), (child.get(f"{W}date") or "")[:10], text))
-                    scan(child, True)
-                    continue
-                elif tag in (f"{W}rPrChange", f"{W}pPrChange") and not any(pending):
-                    pending.append(("formatändring", child.get(f"{W}author", ""),
-                                    (child.get(f"{W}date") or "")[:10], ""))
-                    continue
-                if tag not in (f"{W}pPr", f"{W}rPr"):
-                    scan(child, inside)
-
-        scan(paragraph, False)
+        self._scan(paragraph, False, pending, row, row_label)
         old_text, new_text = text_of(paragraph, view="old").strip(), text_of(paragraph, view="new").strip()
-        for kind, author, date, content in ([] if quiet else _merge_changes(pending)):
-            walk.changes.append(Change(kind, author, date, where, old_text, new_text, content, position, paragraphs))
+        for kind, author, date, content in ([] if self.quiet else _merge_changes(pending)):
+            self.walk.changes.append(Change(kind, author, date, where, old_text, new_text, content, self.position,
+                                            self.paragraphs))
 
-    visit(document.find(f"{W}body") if document.find(f"{W}body") is not None else document)
-    walk.ranges = {cid: (p, re.sub(r"\s+", " ", "".join(parts)).strip(), pos)
-                   for cid, (p, parts, pos) in walk.ranges.items()}
-    walk.anchors = {cid: (starts.get(cid), text) for cid, (_, text, _) in walk.ranges.items()}
-    return walk
+    def _scan(self, node, inside: bool, pending: list, row, row_label) -> None:
+        for child in node:
+            tag = child.tag
+            self.position += 1
+            if tag == f"{W}commentRangeStart":
+                cid = child.get(f"{W}id")
+                self.open_ranges[cid] = []
+                self.starts[cid] = self.paragraphs
+                self.walk.ranges.setdefault(cid, (self.place(row, row_label), self.open_ranges[cid], self.position))
+            elif tag == f"{W}commentRangeEnd":
+                self.open_ranges.pop(child.get(f"{W}id"), None)
+            elif tag == f"{W}commentReference":
+                self.walk.ranges.setdefault(child.get(f"{W}id"), (self.place(row, row_label), [], self.position))
+            elif tag in (f"{W}t", f"{W}delText") and child.text:
+                for parts in self.open_ranges.values():
+                    parts.append(plain(child.text))
+                if not inside and child.text.strip():
+                    pending.append(None)  # unchanged text between two changes keeps them apart
+            elif tag in (f"{W}ins", f"{W}del", f"{W}moveFrom", f"{W}moveTo") and not inside:
+                kind = {"ins": "infogat", "del": "borttaget", "moveFrom": "flyttat härifrån",
+                        "moveTo": "flyttat hit"}[tag[len(W):]]
+                text = text_of(child)
+                if text.strip():
+                    pending.append((kind, child.get(f"{W}author", ""), (child.get(f"{W}date") or "")[:10], text))
+                self._scan(child, True, pending, row, row_label)
+                continue
+            elif tag in (f"{W}rPrChange", f"{W}pPrChange") and not any(pending):
+                pending.append(("formatändring", child.get(f"{W}author", ""),
+                                (child.get(f"{W}date") or "")[:10], ""))
+                continue
+            if tag not in (f"{W}pPr", f"{W}rPr"):
+                self._scan(child, inside, pending, row, row_label)
+
+    def finished(self) -> Walk:
+        """The walk, each comment range's text joined and each comment's anchor paragraph noted."""
+        walk = self.walk
+        walk.ranges = {cid: (p, re.sub(r"\s+", " ", "".join(parts)).strip(), pos)
+                       for cid, (p, parts, pos) in walk.ranges.items()}
+        walk.anchors = {cid: (self.starts.get(cid), text) for cid, (_, text, _) in walk.ranges.items()}
+        return walk
 
 
 def _row_change(tr) -> tuple[str, str, str] | None:

@@ -22,8 +22,8 @@ from pipeline.paths import display_path, year_dir
 from pipeline.sources.reading import Loc, SourceFile, format_loc, read_text, read_yaml, shown_key
 
 SHARED_DIR = "gemensamt"
-ROUND_FILE = "remiss.yaml"  # optional: the year's draft round (round.py)
-FOLLOW_UP_PREFIX = "uppfoljning-"  # optional: uppfoljning-helar.yaml, uppfoljning-delar.yaml (followup.py)
+ROUND_FILE = "remiss.yaml"  # optional: the year's draft round (yearly/round.py)
+FOLLOW_UP_PREFIX = "uppfoljning-"  # optional: uppfoljning-helar.yaml, uppfoljning-delar.yaml (documents/followup.py)
 
 # Which file holds the data that a chapter's or appendix's `innehåll` refers to.
 CONTENT_FILES: dict[str, tuple[str, type[m.Model]]] = {
@@ -56,8 +56,8 @@ class PlanSources:
     files: dict[str, SourceFile] = field(default_factory=dict)
     text_paths: dict[str, str] = field(default_factory=dict)  # text key → path as users see it
     problems: list[Problem] = field(default_factory=list)
-    round: m.RoundFile | None = None  # remiss.yaml, when the year has a draft round (see round.py)
-    # uppfoljning-*.yaml: follow-up occasion ("helar" of uppfoljning-helar.yaml) → its data (followup.py)
+    round: m.RoundFile | None = None  # remiss.yaml, when the year has a draft round (see yearly/round.py)
+    # uppfoljning-*.yaml: follow-up occasion ("helar" of uppfoljning-helar.yaml) → its data (documents/followup.py)
     follow_ups: dict[str, m.FollowUpFile | None] = field(default_factory=dict)
     follow_up_problems: list[Problem] = field(default_factory=list)  # apart: the plan builds without them
     round_problems: list[Problem] = field(default_factory=list)  # reading remiss.yaml; apart, like the follow-ups'

@@ -9,7 +9,8 @@ import datetime as dt
 import re
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, ValidationInfo,
+                      field_validator, model_validator)
 
 # Characters a Word document (XML 1.0) cannot hold: C0 controls but tab and newlines,
 # lone surrogates, and the two non-characters U+FFFE and U+FFFF.
@@ -183,7 +184,7 @@ class Footnote(Model):
 
 
 class Activity(Model):
-    id: Text | None = Field(None, alias="id")  # stable identity (identities.py), for the follow-up
+    id: Text | None = Field(None, alias="id")  # stable identity (yearly/identities.py), for the follow-up
     activity: Text = Field(alias="aktivitet")
     comment: list[Text] = Field(default_factory=list, alias="kommentar")
     appendix_item: int | None = Field(None, alias="bilaga1")
@@ -318,7 +319,7 @@ class CommSection(Model):
 
 
 class CommItem(Model):
-    id: Text | None = Field(None, alias="id")  # stable identity (identities.py), for the follow-up
+    id: Text | None = Field(None, alias="id")  # stable identity (yearly/identities.py), for the follow-up
     number: int = Field(alias="nr", ge=1)
     activity: Paragraphs = Field(alias="aktivitet")
     when: Paragraphs = Field(alias="när")
@@ -381,7 +382,6 @@ class RoundFile(Model):
         When one field is broken the file is no RoundFile, but the rules on its dates and
         recipients can still run on the fields that are valid (checks.check_round).
         """
-        from pydantic import TypeAdapter, ValidationError
         if not isinstance(data, dict):
             return {}
         out: dict[str, object] = {}

@@ -1,6 +1,6 @@
 """Web page output: the plan as one self-contained, accessible HTML file.
 
-    context (context.py, the same data the Word template sees)
+    context (content/context.py, the same data the Word template sees)
         → templates/verksamhetsplan.html (Jinja, autoescaped) + templates/verksamhetsplan.css (inlined)
         → Markdown texts by pandoc (the parser the DOCX uses), figures as inline SVG
         → contents list from the page's own headings, footnotes numbered through the page
@@ -13,9 +13,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+import lxml.html
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, UndefinedError
+from jinja2 import TemplateError as JinjaError
+from lxml import etree
+from markupsafe import Markup, escape
 
 from pipeline.content.context import build_context, Markdown, markdown_blocks
 from pipeline.errors import PipelineError, TemplateError
@@ -36,9 +45,6 @@ FIGURE_MARK = "vp-figur:"  # what a figure reference becomes for pandoc, replace
 def render_html(root: Path, sources: PlanSources, figures: dict[str, list[Figure]],
                 template: str = HTML_TEMPLATE, context: dict[str, Any] | None = None) -> bytes:
     """Return the plan's web page (UTF-8 bytes); another document's with its `template` and `context`."""
-    from jinja2 import TemplateError as JinjaError, UndefinedError
-    from markupsafe import Markup
-
     folder = root / "templates"
     for name in (template, STYLESHEET):
         if not (folder / name).is_file():
@@ -63,7 +69,6 @@ def render_html(root: Path, sources: PlanSources, figures: dict[str, list[Figure
 def _environment(folder: str):
     """The Jinja environment of a templates folder, kept: it compiles each template once and again only
     when the file changes (a process that renders many pages, such as the workbench, pays once)."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
     env = Environment(loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined,
                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["fotnot"] = note_mark
@@ -79,18 +84,15 @@ class _Converter:
         self.texts = 0
 
     def prepare(self, context: Any) -> None:
-        """Run pandoc for every block text not yet in the cache, several at once (as render.py does)."""
-        from concurrent.futures import ThreadPoolExecutor
-
+        """Run pandoc for every block text not yet in the cache, several at once (as docx/render.py does)."""
         blocks = markdown_blocks(context)
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(lambda job: self._pandoc(*job), [(text, f"t{n}-") for n, text in enumerate(blocks, 1)]))
 
     def _pandoc(self, text: str, prefix: str) -> str:
         """pandoc's HTML of a block text, its ids prefixed (cached by content and prefix)."""
-        import pypandoc
+        import pypandoc  # 0.1 s to load: paid only when a text is not in the cache
 
-        import json
 
 
         def mark(name: str, block: dict) -> list[dict]:  # the figure's image points at its SVG-to-be
@@ -136,7 +138,6 @@ class _Converter:
 
 def _as_html(value: Any, converter: _Converter) -> Any:
     """The context with each Markdown marker as HTML markup (autoescaping leaves it as it is)."""
-    from markupsafe import Markup
     if isinstance(value, Markdown):
         if value.block:
             return Markup(converter.block(value.text))
@@ -154,7 +155,6 @@ def note_mark(mark: str) -> str:
     The templates write it with the filter `fotnot` ({{ r.fotnot | fotnot }}) and the note as
     <p class="tabellfotnot" data-fotnot="MARK">; a Markdown text's marks (Markdown.marks) come here.
     """
-    from markupsafe import Markup, escape
     return Markup('<a class="tabellfotnot-ref" data-fotnot="{0}">{0}</a>').format(escape(mark))
 
 
@@ -165,8 +165,6 @@ def inline_svg(figure: Figure, key: str) -> str:
     ids get the figure's prefix (two figures on one page must not share an id), and the size
     follows the page's width (CSS).
     """
-    from lxml import etree
-
     svg = etree.fromstring(figure.svg.read_bytes(), etree.XMLParser(remove_comments=True, resolve_entities=False))
     for title in list(svg.iter(f"{{{SVG_NS}}}title")):
         title.getparent().remove(title)
@@ -189,11 +187,19 @@ def inline_svg(figure: Figure, key: str) -> str:
 
 
 def _finish(page: str, shown: str) -> bytes:
-    """Number the footnotes through the page, and fill the contents list from the page's headings."""
-    import lxml.html
-    from lxml import etree
-
+    """Return the rendered page repaired (each repair a function of its own, in this order) and its
+    contents list filled from the page's headings."""
     document = lxml.html.document_fromstring(page)
+    for repair in (_number_footnotes, _link_table_notes, _keep_on_one_line, _caption_tables, _wrap_tables,
+                   _ascii_ids, _name_table_regions):
+        repair(document)
+    _fill_contents(document, shown)
+    html = lxml.html.tostring(document, encoding="unicode", doctype="<!DOCTYPE html>")
+    return (html.rstrip("\n") + "\n").encode("utf-8")
+
+
+def _number_footnotes(document) -> None:
+    """Number the footnotes through the page (pandoc numbers each text's from 1)."""
     number = 0
     for section in document.xpath('//section[contains(@class, "footnotes")]'):
         notes = section.find("ol")
@@ -209,9 +215,11 @@ def _finish(page: str, shown: str) -> bytes:
             for back in item.xpath('.//a[@role="doc-backlink"]'):
                 back.set("aria-label", f"Tillbaka till hänvisningen till fotnot {n}")
         number += section_refs
-    _link_table_notes(document)
+
+
+def _keep_on_one_line(document) -> None:
+    """Amounts, dates and times stay on one line, as in the PDF (not in styles, figures or code)."""
     for element in document.iter():
-        # amounts, dates and times stay on one line, as in the PDF (not in styles, figures or code)
         if not isinstance(element.tag, str) or element.tag in ("style", "svg", "code", "pre") \
                 or any(a.tag in ("svg", "code", "pre") for a in element.iterancestors()):
             continue
@@ -219,6 +227,10 @@ def _finish(page: str, shown: str) -> bytes:
             element.text = unbreakable(element.text)
         if element.tail and element.getparent() is not None and element.getparent().tag not in ("svg",):
             element.tail = unbreakable(element.tail)
+
+
+def _caption_tables(document) -> None:
+    """A Markdown table without a caption is named by the heading it stands under."""
     heading = ""
     for element in document.iter("h1", "h2", "h3", "h4", "h5", "h6", "table"):
         if element.tag != "table":
@@ -227,12 +239,20 @@ def _finish(page: str, shown: str) -> bytes:
             caption = etree.Element("caption", {"class": "endast-webb visuellt-dold"})
             caption.text = f"Tabell under rubriken {heading}" if heading else "Tabell"
             element.insert(0, caption)
+
+
+def _wrap_tables(document) -> None:
+    """Every table in a wrapper that may scroll sideways (pandoc's tables too)."""
     for table in document.iter("table"):
         parent = table.getparent()
         if "tabell" not in (parent.get("class") or "").split():  # pandoc's tables scroll in a wrapper too
             wrapper = etree.Element("div", {"class": "tabell"})
             parent.replace(table, wrapper)
             wrapper.append(table)
+
+
+def _ascii_ids(document) -> None:
+    """Ids in ASCII, links following them: pandoc keeps å, ä, ö in ids, and a link to them would be %-escaped."""
     renamed = {}
     used_ids = {e.get("id") for e in document.iter() if e.get("id") and e.get("id").isascii()}
     for element in document.iter():
@@ -244,8 +264,11 @@ def _finish(page: str, shown: str) -> bytes:
         href = link.get("href") or ""
         if href.startswith("#") and href[1:] in renamed:
             link.set("href", "#" + renamed[href[1:]])
+
+
+def _name_table_regions(document) -> None:
+    """A table that may scroll sideways on a narrow screen: reachable by keyboard, named by its caption."""
     for n, wrapper in enumerate(document.xpath('//div[contains(concat(" ", @class, " "), " tabell ")]'), 1):
-        # a table that may scroll sideways on a narrow screen: reachable by keyboard, named by its caption
         caption = wrapper.find(".//caption")
         wrapper.set("role", "region")
         wrapper.set("tabindex", "0")
@@ -253,6 +276,10 @@ def _finish(page: str, shown: str) -> bytes:
             if not caption.get("id"):
                 caption.set("id", f"tabell-{n}")
             wrapper.set("aria-labelledby", caption.get("id"))
+
+
+def _fill_contents(document, shown: str) -> None:
+    """Fill the contents list (id="innehallsforteckning") from the headings of <main>."""
     nav = document.xpath('//*[@id="innehallsforteckning"]')
     if not nav:
         raise TemplateError(shown, "innehållsförteckningen (ett element med id=\"innehallsforteckning\") saknas.")
@@ -277,8 +304,6 @@ def _finish(page: str, shown: str) -> bytes:
         stack.append((level, etree.SubElement(item, "ol")))
     for empty in [ol for ol in nav[0].iter("ol") if len(ol) == 0 and ol is not root_list]:
         empty.getparent().remove(empty)
-    html = lxml.html.tostring(document, encoding="unicode", doctype="<!DOCTYPE html>")
-    return (html.rstrip("\n") + "\n").encode("utf-8")
 
 
 def _link_table_notes(document) -> None:
@@ -289,8 +314,6 @@ def _link_table_notes(document) -> None:
     footnote with a link back to each of its marks. A screen reader announces both as footnote
     parts (DPUB-ARIA roles) and the names say so; a mark without a note stays plain text.
     """
-    from lxml import etree
-
     used = {e.get("id") for e in document.iter() if e.get("id")}
     waiting: dict[str, list] = {}  # mark → the references not yet given a note
     number = 0
@@ -332,7 +355,6 @@ def _prefix_of(section) -> str:
 
 
 def _slug(text: str) -> str:
-    import unicodedata
     folded = unicodedata.normalize("NFKD", text.casefold())
     folded = "".join(c for c in folded if not unicodedata.combining(c))
     slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")

@@ -8,7 +8,7 @@ moved, goals changed, budget lines with old and new amounts, meetings moved, Bil
 removed or changed, and the sentences changed in the chapters' texts.
 
 Items are followed by their identity: an activity or a Bilaga 1 row with the same `id`
-(identities.py) is the same item however much it was reworded or moved, and only an id that is
+(yearly/identities.py) is the same item however much it was reworded or moved, and only an id that is
 gone is a removal; a goal is the same goal when it keeps its name or the ids of its activities.
 Items without an id are matched by their text: the same text is the same item (moved if its goal
 changed); texts that are alike (difflib ratio ≥ SIMILAR) are one item reworded; the rest are

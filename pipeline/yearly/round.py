@@ -3,7 +3,7 @@
     sources/ÅR/plan.yaml (status: utkast) + sources/ÅR/remiss.yaml
         → build/ÅR/remiss-utkast-N/
              Botkyrka-verksamhetsplan-ÅR-utkast-N.docx, … (one copy per member municipality,
-                 its identity in the document properties, see copy_identity.py)
+                 its identity in the document properties, see docx/copy_identity.py)
              verksamhetsplan-ÅR-utkast-N.pdf      (the draft for reading)
              missiv-ÅR-utkast-N.docx and .pdf    (the cover letter, templates/missiv.docx)
              mottagare.csv                        (whom to send what, for the sending)
@@ -161,7 +161,7 @@ def earlier_round(root: Path, year: int, version: int, given: str | None = None)
 
 
 def changes_since(root: Path, sources, before: EarlierRound) -> dict:
-    """What changed in the content since the earlier round (changes.py), for the cover letter."""
+    """What changed in the content since the earlier round (yearly/changes.py), for the cover letter."""
     with version(root, before.spec) as (old_root, label):
         old = read_plan(old_root, sources.year)
     if old.plan is None:
