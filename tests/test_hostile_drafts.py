@@ -84,7 +84,7 @@ def test_reading_a_zip_bomb_stays_within_bounded_memory(good, tmp_path):
     hostile_files(good, tmp_path / "svar")
     # VmHWM, the peak of this process's own memory: ru_maxrss would carry over the peak of the
     # pytest process it was forked from (Linux keeps it across exec).
-    code = ("import re, sys; from pathlib import Path; from pipeline.comments import compile_responses;"
+    code = ("import re, sys; from pathlib import Path; from pipeline.returned.comments import compile_responses;"
             "r = compile_responses([Path(sys.argv[1])], ['Huddinge']);"
             "peak = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1);"
             "print(peak, len(r.refused))")

@@ -435,7 +435,7 @@ def test_the_proofreading_catches_a_fault_injected_into_the_pdf(large, fault):
 @needs_libreoffice
 def test_a_failed_proofreading_writes_nothing(project, monkeypatch):
     """In the real build: the PDF made by LibreOffice is damaged before proofreading; nothing is written."""
-    from pipeline.documents import build
+    from pipeline.documents import plan
     from pipeline.pdf import normalize
     out = project / "ut"
     out.mkdir()
@@ -448,6 +448,6 @@ def test_a_failed_proofreading_writes_nothing(project, monkeypatch):
         return marks
     monkeypatch.setattr(normalize, "repair_tags", damaged)
     with pytest.raises(ProofreadError):
-        list(build.build(project, [2024], out_dir=out))
+        list(plan.build(project, [2024], out_dir=out))
     assert sorted(p.name for p in out.iterdir()) == ["verksamhetsplan-2024.pdf"]
     assert (out / "verksamhetsplan-2024.pdf").read_bytes() == b"tidigare"
