@@ -7,7 +7,6 @@ import argparse
 import re
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 # argparse's own messages, in Swedish (Python 3.11's wording; anything else is shown as it is).
@@ -280,13 +279,14 @@ def _serve(root: Path, args: argparse.Namespace) -> int | None:
 class Command:
     """One command of the command line: its name and help (Swedish), its arguments and what it runs.
 
-    A plain class: a dataclass or NamedTuple would load modules that every run (an unchanged build) pays for.
+    `arguments(parser)` adds the command's arguments; `run(root, args)` returns the exit code, or None for 0.
+    A plain class, and no typing imports: a dataclass or NamedTuple (or collections.abc for the types) would
+    load modules that every run, an unchanged build too, pays for.
     """
 
     __slots__ = ("name", "help", "arguments", "run")
 
-    def __init__(self, name: str, help: str, arguments: Callable[[argparse.ArgumentParser], None],
-                 run: Callable[[Path, argparse.Namespace], int | None]):  # run: the exit code, or None for 0
+    def __init__(self, name: str, help: str, arguments, run):
         self.name, self.help, self.arguments, self.run = name, help, arguments, run
 
 
