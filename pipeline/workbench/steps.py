@@ -20,6 +20,10 @@ from ..compare import DEFAULT_AUTHOR, DEFAULT_ENGINE, run_compare
 from ..archive import archive, archive_follow_up
 from ..errors import ConversionError, PipelineError, Problem, ProofreadError, SourceErrors
 from ..followup import build_follow_up
+from .. import model as models
+from ..formatting import amount
+from ..identities import ACTIVITY_FILES, _new_identity
+from ..load import CONTENT_FILES, FOLLOW_UP_PREFIX, ROUND_FILE
 from ..load import PlanSources
 from ..paths import display_path, html_path, output_paths, year_dir
 from ..pdf import LibreOffice, LibreOfficeMissing
@@ -34,6 +38,7 @@ __all__ = [
     "archive_plan", "archive_the_follow_up", "build_plan", "check_sources", "compare_versions",
     "compilation_tables", "compile_answers", "display_path", "documents", "follow_up", "inputs_digest",
     "output_paths", "preview", "send_round", "verify_word_file", "write_atomic", "year_dir",
+    "ACTIVITY_FILES", "amount", "models", "new_identity", "source_model",
 ]
 
 
@@ -132,3 +137,30 @@ def archive_the_follow_up(root: Path, year: str, occasion: str, soffice_url: str
 def follow_up(root: Path, year: str, occasion: str | None, soffice_url: str | None) -> list[str]:
     """Build the follow-up (`follow-up ÅR [--tillfälle T]`); return its lines."""
     return build_follow_up(root, year, occasion, soffice_url=soffice_url)
+
+
+# --- for the editing forms (issue 30) ---------------------------------------------------------------------
+
+SHARED_MODELS = {"kommuner.yaml": models.MunicipalitiesFile, "natverk.yaml": models.NetworksFile,
+                 "samverkan.yaml": models.CollaborationFile}
+
+
+def source_model(name: str) -> type[models.Model] | None:
+    """The model a YAML source file of this name is read as (None: no source file of the plan)."""
+    if name == "plan.yaml":
+        return models.Plan
+    for filename, cls in CONTENT_FILES.values():
+        if name == filename:
+            return cls
+    if name == ROUND_FILE:
+        return models.RoundFile
+    if name.startswith(FOLLOW_UP_PREFIX) and name.endswith(".yaml"):
+        return models.FollowUpFile
+    return SHARED_MODELS.get(name)
+
+
+def new_identity(filename: str, seed: str, taken: set[str]) -> str | None:
+    """A new activity identity (`id`) for an activity of `filename`, as `ids ÅR` gives one; None if the
+    file holds no activities."""
+    prefix = ACTIVITY_FILES.get(filename)
+    return None if prefix is None else _new_identity(prefix, seed, taken)
