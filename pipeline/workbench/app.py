@@ -187,7 +187,7 @@ def create_app(bench: Workbench) -> Guard:
             await run_in_threadpool(bench.stop)
 
     async def start(request: Request) -> Response:
-        return bench.page("start.html", active="start")
+        return bench.page("start.html", active="start", undone=request.query_params.get("angrat", "")[:400])
 
     async def preview(request: Request) -> Response:
         page = bench.live.preview

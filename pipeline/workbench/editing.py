@@ -257,7 +257,8 @@ def routes(bench) -> list[Route]:
             return await run_in_threadpool(_post, bench, editor, relative, path, form,
                                            request.query_params.get("js") == "1")
         saved = request.query_params.get("sparat", "")
-        return await run_in_threadpool(_get, bench, editor, relative, path, saved)
+        return await run_in_threadpool(_get, bench, editor, relative, path, saved,
+                                       request.query_params.get("angrat", "")[:400])
 
     async def undo(request: Request) -> Response:
         from starlette.concurrency import run_in_threadpool
@@ -296,9 +297,9 @@ def _undo(editor: Editor, number: str) -> str:
         return f"Sparningen kl {save.at:%H.%M.%S} av {save.file} är ångrad: filen är som den var före."
 
 
-def _get(bench, editor: Editor, relative: str, path: Path, saved: str) -> Response:
+def _get(bench, editor: Editor, relative: str, path: Path, saved: str, undone: str = "") -> Response:
     data = path.read_bytes()
-    notice = ""
+    notice = undone
     if saved.isdigit():
         save = next((s for s in editor.saves if str(s.number) == saved), None)
         if save is not None:

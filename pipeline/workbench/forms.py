@@ -342,6 +342,9 @@ def parsed(kind: str, raw: str) -> Any:
     if kind in ("paragraphs", "lines"):
         parts = re.split(r"\n\s*\n" if kind == "paragraphs" else r"\n", text)
         return [" ".join(p.split()) if kind == "lines" else p.strip() for p in parts if p.strip()]
+    if kind == "numbers":
+        items = [p.strip() for p in re.split(r"[,;\s]+", text) if p.strip()]
+        return [int(p) if re.fullmatch(r"\d+", p) else p for p in items]
     if not text:
         return None
     if kind == "amount":
@@ -349,9 +352,6 @@ def parsed(kind: str, raw: str) -> Any:
         return int(plain) if re.fullmatch(r"\d+", plain) else text
     if kind == "number":
         return int(text) if re.fullmatch(r"-?\d+", text) else text
-    if kind == "numbers":
-        items = [p.strip() for p in re.split(r"[,;\s]+", text) if p.strip()]
-        return [int(p) if re.fullmatch(r"\d+", p) else p for p in items]
     if kind == "date":
         try:
             return dt.date.fromisoformat(text)

@@ -129,7 +129,7 @@ def quoted(text: str) -> DoubleQuotedScalarString:
 
 def styled(old: Any, new: Any) -> Any:
     """`new` written as `old` was: a quoted text stays quoted the same way."""
-    if isinstance(new, str) and isinstance(old, ScalarString) and type(old) is not ScalarString:
+    if isinstance(new, str) and isinstance(old, ScalarString) and type(old) is not ScalarString and old != "":
         if "\n" not in new or not type(old).__name__.endswith("QuotedScalarString"):
             return type(old)(new)
     return new
