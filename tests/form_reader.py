@@ -58,6 +58,7 @@ class _Forms(HTMLParser):
             self._select = None
         elif tag == "textarea" and self._textarea is not None:
             name, value = self._textarea
+            value = value.replace("\r\n", "\n").replace("\r", "\n")  # as HTML reads line breaks
             value = value[1:] if value.startswith("\n") else value  # as HTML drops the newline after <textarea>
             self._form["fields"].append([name, value.replace("\n", "\r\n")])  # as a browser sends it
             self._textarea = None

@@ -163,9 +163,9 @@ class Editor:
 
     def write(self, relative: str, before: bytes, after: bytes) -> Save:
         write_atomic(self.root / relative, after)
-        changed = sum(1 for line in difflib.ndiff(before.decode("utf-8", "replace").splitlines(),
-                                                  after.decode("utf-8", "replace").splitlines())
-                      if line[:1] in "+-")
+        matcher = difflib.SequenceMatcher(None, before.decode("utf-8", "replace").splitlines(),
+                                          after.decode("utf-8", "replace").splitlines(), autojunk=False)
+        changed = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal")
         save = Save(len(self.saves) + 1, dt.datetime.now().astimezone(), relative, before, after, changed)
         self.saves.append(save)
         self.bench.live.touch()

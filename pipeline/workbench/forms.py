@@ -265,7 +265,7 @@ def shown(kind: str, value: Any) -> str:
     if value is None:
         return ""
     if kind == "amount" and isinstance(value, int) and not isinstance(value, bool):
-        return steps.amount(value)
+        return steps.amount(value).replace("\u00a0", " ")
     if kind == "time":
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
             return f"{value // 60:02d}:{value % 60:02d}"

@@ -159,7 +159,14 @@ def set_value(parent: CommentedMap | CommentedSeq, key: Any, new: Any, order: li
         while len(old) > len(new):
             del old[len(old) - 1]
         return
-    parent[key] = styled(old, _fresh(new))
+    new = styled(old, _fresh(new))
+    if isinstance(parent, CommentedMap) and isinstance(old, ScalarString) and not isinstance(new, ScalarString):
+        # ruamel would keep the old quoting (its __setitem__); an empty '' left by a new item should not stay
+        from ruamel.yaml.compat import ordereddict
+        ordereddict.__setitem__(parent, key, new)
+        parent._ok.add(key)
+        return
+    parent[key] = new
 
 
 def _fresh(value: Any) -> Any:

@@ -96,6 +96,32 @@
     });
   }
 
+  // the text editor: the plan with the text as typed, beside it, a moment after each keystroke
+  function textPreview() {
+    const form = document.getElementById("texteditor");
+    const frame = document.getElementById("textvisning");
+    if (!form || !frame) return;
+    const area = form.querySelector("textarea[name=text]");
+    const status = document.getElementById("textstatus");
+    let timer = null, asked = 0;
+    area.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const number = ++asked;
+        const data = new FormData(form);
+        data.set("åtgärd", "forhandsgranska");
+        const response = await fetch(form.action + "?js=1", { method: "POST", body: data, credentials: "same-origin" });
+        if (!response.ok || number !== asked) return;
+        const answer = await response.json();
+        if (answer.preview) frame.src = answer.preview;
+        status.textContent = answer.problems.length
+          ? "Fel i texten: " + answer.problems.join(" ")
+          : (answer.preview ? "Förhandsvisningen visar texten som du skriver den (inte sparad än)." : "");
+      }, 400);
+    });
+  }
+
   listen();
   dropZone();
+  textPreview();
 })();
