@@ -76,7 +76,7 @@ def read_form(page: str, action: str) -> dict:
     raise AssertionError(f"inget formulär till {action}")
 
 
-def with_values(form: dict, changes: dict[str, str], button: tuple[str, str] | None = ("åtgärd", "spara")) -> list:
+def with_values(form: dict, changes: dict[str, str], button: tuple[str, str] | None = ("_åtgärd", "spara")) -> list:
     """The fields of `form` with `changes` (name → value), and the button pressed."""
     fields = [list(f) for f in form["fields"]]
     for name, value in changes.items():

@@ -108,7 +108,7 @@ def edit_page(bench: Workbench, relative: str) -> tuple[str, dict]:
     return page, read_form(page, f"/redigera/{quote(relative)}")
 
 
-def submit(bench: Workbench, relative: str, form: dict, changes: dict, button=("åtgärd", "spara")):
+def submit(bench: Workbench, relative: str, form: dict, changes: dict, button=("_åtgärd", "spara")):
     fields = with_values(form, changes, button)
     status, headers, body = bench.post(f"/redigera/{quote(relative)}", fields, token=None)
     return status, headers, body.decode("utf-8")
@@ -221,11 +221,11 @@ def test_items_are_added_removed_and_moved_and_a_new_activity_gets_its_id(bench,
     path = bench.root / relative
     before = path.read_text(encoding="utf-8")
     page, form = edit_page(bench, relative)
-    status, _, page = submit(bench, relative, form, {}, ("åtgärd", "ny|aktiviteter"))
+    status, _, page = submit(bench, relative, form, {}, ("_åtgärd", "ny|aktiviteter"))
     assert status == 200 and "Inte sparat än" in page and path.read_text(encoding="utf-8") == before
     form = read_form(page, f"/redigera/{quote(relative)}")
     status, _, page = submit(bench, relative, form, {"aktiviteter[4].aktivitet": "Ta fram en ny rapport"},
-                             ("åtgärd", "upp|aktiviteter[4]"))
+                             ("_åtgärd", "upp|aktiviteter[4]"))
     form = read_form(page, f"/redigera/{quote(relative)}")
     status, _, _ = submit(bench, relative, form, {})
     assert status == 303
@@ -237,19 +237,19 @@ def test_items_are_added_removed_and_moved_and_a_new_activity_gets_its_id(bench,
     # Bilaga 1: a row with the next number, and its footnotes
     relative = f"sources/{YEAR}/kommunikationsplan.yaml"
     _, form = edit_page(bench, relative)
-    _, _, page = submit(bench, relative, form, {}, ("åtgärd", "ny|aktiviteter"))
+    _, _, page = submit(bench, relative, form, {}, ("_åtgärd", "ny|aktiviteter"))
     assert 'name="aktiviteter[9].nr" value="10"' in page
     # a goal below a goal, at the level below
     relative = f"sources/{YEAR}/mal.yaml"
     _, form = edit_page(bench, relative)
-    _, _, page = submit(bench, relative, form, {}, ("åtgärd", "ny|fokusområden[0].mål[0].mål[1].mål"))
+    _, _, page = submit(bench, relative, form, {}, ("_åtgärd", "ny|fokusområden[0].mål[0].mål[1].mål"))
     level = re.search(r'<select id="falt-fokusområden-0--mål-0--mål-1--mål-0--nivå"[^>]*>(.*?)</select>', page, re.S)
     assert level and "<option selected>delmål</option>" in level.group(1)
     # removing an item
     relative = f"sources/{YEAR}/kalendarium.yaml"
     before = (bench.root / relative).read_text(encoding="utf-8")
     _, form = edit_page(bench, relative)
-    _, _, page = submit(bench, relative, form, {}, ("åtgärd", "bort|organ[1].möten[3]"))
+    _, _, page = submit(bench, relative, form, {}, ("_åtgärd", "bort|organ[1].möten[3]"))
     status, _, _ = submit(bench, relative, read_form(page, f"/redigera/{quote(relative)}"), {})
     assert status == 303
     assert changed_lines(before, (bench.root / relative).read_text(encoding="utf-8")) == [
@@ -286,7 +286,7 @@ def test_the_forms_in_chromium_and_the_plan_built_afterwards(bench, restored, tm
     text = f"/redigera/{quote(f'sources/{YEAR}/text/1-om-verksamhetsplanen.md')}"
     budget_before = (bench.root / "sources" / YEAR / "budget.yaml").read_text(encoding="utf-8")
     kansliet_before = kansliet_file.read_text(encoding="utf-8")
-    save = "button[name='åtgärd'][value='spara']"
+    save = "button[name='_åtgärd'][value='spara']"
     plan = [
         {"goto": budget}, {"axe": "budget"},
         {"fill": "[name='kostnader.poster[1].belopp']", "value": "120 000"},
@@ -357,3 +357,33 @@ def test_the_forms_in_chromium_and_the_plan_built_afterwards(bench, restored, tm
     html = (bench.root / "build" / YEAR / f"verksamhetsplan-{YEAR}.html").read_text(encoding="utf-8")
     assert "Ta fram en rapport om resvanor" in html and "Den här verksamhetsplanen för 2024" in html
     assert "120\xa0000" in html and "Delta i StorSthlms expertgrupp" not in html
+
+
+def test_the_round_file_and_a_follow_up_are_forms_too(bench, restored):
+    relative = f"sources/{YEAR}/remiss.yaml"
+    (bench.root / relative).write_text("# Remissrundan.\nutkast: 1\nsvar_senast: 2023-12-01\nfråga: Vad tycker ni?\n"
+                                       "kontakt:\n  namn: Anna\n  e-post: anna@example.se\nmottagare:\n"
+                                       "  Botkyrka: registrator@botkyrka.se\n", encoding="utf-8")
+    before = (bench.root / relative).read_text(encoding="utf-8")
+    page, form = edit_page(bench, relative)
+    assert 'name="utkast" value="1"' in page  # a key named as the form's own fields would be: no clash
+    _, _, page = submit(bench, relative, form, {}, ("_åtgärd", "nyckel|mottagare"))
+    status, _, _ = submit(bench, relative, read_form(page, f"/redigera/{quote(relative)}"),
+                          {"mottagare.Haninge": "registrator@haninge.se"})
+    assert status == 303
+    assert changed_lines(before, (bench.root / relative).read_text(encoding="utf-8")) == [
+        "+  Haninge: registrator@haninge.se"]
+    # a follow-up: a status chosen; a status taken away that the plan's activity needs is refused
+    relative = f"sources/{YEAR}/uppfoljning-helar.yaml"
+    before = (bench.root / relative).read_text(encoding="utf-8")
+    _, form = edit_page(bench, relative)
+    status, _, _ = submit(bench, relative, form, {"aktiviteter.m-0f3dbc.status": "pågår"})
+    assert status == 303
+    assert changed_lines(before, (bench.root / relative).read_text(encoding="utf-8")) == [
+        "-    status: genomförd", "+    status: pågår"]
+    _, form = edit_page(bench, relative)
+    _, _, page = submit(bench, relative, form, {}, ("_åtgärd", "bort|aktiviteter.k-b16564"))
+    saved = (bench.root / relative).read_bytes()
+    status, _, page = submit(bench, relative, read_form(page, f"/redigera/{quote(relative)}"), {})
+    assert status == 422 and "aktiviteten k-b16564" in page and "saknar status" in page
+    assert (bench.root / relative).read_bytes() == saved

@@ -225,8 +225,8 @@ def form_context(editor: Editor, relative: str, data, text: str) -> forms.Contex
                ("Person", "kommun"): municipalities, ("OutcomeLine", "post"): labels,
                ("map", "aktiviteter"): ids, ("map", "mottagare"): municipalities}
     cls = steps.source_model(name)
-    keys = forms.model_keys(cls) if cls else set()
-    return forms.Context(name, choices, forms.help_texts(forms.header_comment(text), keys), set(ids), year)
+    help_texts = forms.help_texts(forms.header_comment(text), cls) if cls else {}
+    return forms.Context(name, choices, help_texts, set(ids), year)
 
 
 def _identities(data):
@@ -320,7 +320,8 @@ def steps_lines(n: int) -> str:
 
 
 def _form_page(bench, editor: Editor, relative: str, disk: bytes, pending: str, status: int = 200, notice: str = "",
-               problems=(), refused=None, conflict=None, elsewhere=(), form=None, base: str | None = None) -> Response:
+               problems=(), refused=None, conflict=None, elsewhere=(), form=None, base: str | None = None,
+               focus: str = "") -> Response:
     name = relative.rsplit("/", 1)[-1]
     cls = steps.source_model(name)
     try:
@@ -333,7 +334,7 @@ def _form_page(bench, editor: Editor, relative: str, disk: bytes, pending: str, 
     context = form_context(editor, relative, document.data, pending)
     tree = forms.build(cls, document.data, context)
     summary = forms.mark(tree, list(problems))
-    return bench.page("redigera.html", status=status, active="redigera", relative=relative, filename=name,
+    return bench.page("redigera.html", focus=forms.focus_target(tree, focus) if focus else "", status=status, active="redigera", relative=relative, filename=name,
                       tree=tree, summary=summary, notice=notice, refused=refused, conflict=conflict,
                       elsewhere=elsewhere, base=base or digest(disk), draft=forms_pack(pending),
                       header=forms.header_comment(pending), editor=editor, text_file=False)
@@ -346,19 +347,19 @@ def forms_pack(text: str) -> str:
 def _text_page(bench, editor: Editor, relative: str, disk: bytes, typed: str, status: int = 200, notice: str = "",
                problems=(), refused=None, conflict=None, preview: str | None = None, base: str | None = None) -> Response:
     name = relative.rsplit("/", 1)[-1]
-    return bench.page("redigera-text.html", status=status, active="redigera", relative=relative, filename=name,
+    return bench.page("redigera-text.html", heading=_chapter_of(editor, relative), status=status, active="redigera", relative=relative, filename=name,
                       typed=typed, notice=notice, problems=list(problems), refused=refused, conflict=conflict,
                       base=base or digest(disk), preview=preview, editor=editor, text_file=True)
 
 
 def _post(bench, editor: Editor, relative: str, path: Path, form, js: bool) -> Response:
-    base = str(form.get("bas") or "")
-    action = str(form.get("åtgärd") or "spara")
+    base = str(form.get("_bas") or "")
+    action = str(form.get("_åtgärd") or "spara")
     with editor.lock:
         disk = path.read_bytes()
         if relative.endswith(".md"):
             return _post_text(bench, editor, relative, disk, form, base, action, js)
-        pending = unpack(str(form.get("utkast") or "")) or disk.decode("utf-8")
+        pending = unpack(str(form.get("_utkast") or "")) or disk.decode("utf-8")
         name = relative.rsplit("/", 1)[-1]
         cls = steps.source_model(name)
         try:
@@ -372,9 +373,10 @@ def _post(bench, editor: Editor, relative: str, path: Path, form, js: bool) -> R
         if action != "spara":
             done = forms.act(tree, document.data, action, form, context, cls)
             text = document.dump()
-            message = done or "Knappen kunde inte användas på formuläret som det ser ut nu; ingenting ändrades."
+            message, focus = done or ("Knappen kunde inte användas på formuläret som det ser ut nu; ingenting "
+                                      "ändrades.", "")
             return _form_page(bench, editor, relative, disk, text, notice=f"{message} (Inte sparat än.)",
-                              problems=_problems_of(bench, relative), base=base or digest(disk))
+                              problems=_problems_of(bench, relative), base=base or digest(disk), focus=focus)
         new = document.dump().encode("utf-8")
         if base != digest(disk):
             return _form_page(bench, editor, relative, disk, new.decode("utf-8"), status=409,
@@ -432,6 +434,21 @@ def kept_lines(original: str, typed: str) -> str:
         elif stripped == out[-1]:
             out[-1] += ending
     return "".join(out)
+
+
+def _chapter_of(editor: Editor, relative: str) -> str:
+    """The heading of the chapter or appendix whose text `relative` is (plan.yaml), or ""."""
+    plan = _read(editor.root / "sources" / editor.year / "plan.yaml") or {}
+    target = (editor.root / relative).resolve()
+    for part in ("kapitel", "bilagor"):
+        for item in plan.get(part) or []:
+            if isinstance(item, dict) and isinstance(item.get("text"), str):
+                try:
+                    if (editor.root / "sources" / editor.year / item["text"]).resolve() == target:
+                        return str(item.get("rubrik") or "")
+                except (OSError, ValueError):
+                    continue
+    return ""
 
 
 def _post_text(bench, editor: Editor, relative: str, disk: bytes, form, base: str, action: str, js: bool) -> Response:

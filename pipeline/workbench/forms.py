@@ -109,7 +109,7 @@ class Context:
 
     filename: str
     choices: dict[tuple[str, str], list[str]] = field(default_factory=dict)
-    help: dict[str, str] = field(default_factory=dict)
+    help: dict[tuple[str, str], str] = field(default_factory=dict)
     taken_ids: set[str] = field(default_factory=set)
     year: str = ""
 
@@ -157,7 +157,7 @@ def _object(cls: type[BaseModel], data: dict, loc: Loc, context: Context) -> lis
         value = data.get(alias) if isinstance(data, dict) else None
         origin = typing.get_origin(t)
         args = typing.get_args(t)
-        help_text = context.help.get(alias, "")
+        help_text = context.help.get((cls.__name__, alias), "")
         if _is_model(t):
             group = Group(here, alias, "object", help=help_text)
             group.children = _object(t, value if isinstance(value, dict) else {}, here, context)
@@ -428,9 +428,10 @@ def _put(data: CommentedMap, control: Control, new: Any) -> None:
 
 # --- adding, removing and moving items ------------------------------------------------------------------------
 
-def act(tree: Group, data: CommentedMap, action: str, form, context: Context, cls) -> str | None:
+def act(tree: Group, data: CommentedMap, action: str, form, context: Context, cls) -> tuple[str, str] | None:
     """Do the action of the button pressed (`ny|LOC`, `bort|LOC`, `upp|LOC`, `ner|LOC`, `nyckel|LOC`);
-    return a Swedish sentence saying what was done, or None when there was no such action."""
+    return a Swedish sentence saying what was done and where the keyboard goes next (`i|ITEM`: its first
+    field, `g|LIST`: the list), or None when there was no such action."""
     verb, _, name = action.partition("|")
     nodes = {node.name: node for node in [tree] + list(walk(tree))}
     node = nodes.get(name)
@@ -448,21 +449,22 @@ def act(tree: Group, data: CommentedMap, action: str, form, context: Context, cl
         item_cls = _item_class(cls, loc)
         item = new_item(item_cls, loc, seq, data, context)
         rearranged(seq, lambda s: s.append(item))
-        return f"En ny {NOUNS.get(key, key)} lades till sist (nr {len(seq)}). Fyll i den och spara."
+        return (f"En ny {NOUNS.get(key, key)} lades till sist (nr {len(seq)}). Fyll i den och spara.",
+                "i|" + format_loc(loc + (len(seq) - 1,)))
     if verb in ("bort", "upp", "ner") and node is not None and node.kind in ("item", "entry"):
         parent = _container(data, node.loc, create=False)
         key = node.loc[-1]
         if node.kind == "entry":
             if isinstance(parent, dict) and key in parent:
                 del parent[key]
-                return f"{key} togs bort. Spara för att skriva filen."
+                return f"{key} togs bort. Spara för att skriva filen.", "g|" + format_loc(node.loc[:-1])
             return None
         if not isinstance(parent, CommentedSeq) or key >= len(parent):
             return None
         noun = NOUNS.get(node.loc[-2], "punkt") if len(node.loc) > 1 else "punkt"
         if verb == "bort":
             rearranged(parent, lambda s: s.pop(key))
-            return f"{noun.capitalize()} {key + 1} togs bort. Spara för att skriva filen."
+            return f"{noun.capitalize()} {key + 1} togs bort. Spara för att skriva filen.", "g|" + format_loc(node.loc[:-1])
         other = key - 1 if verb == "upp" else key + 1
         if not 0 <= other < len(parent):
             return None
@@ -470,9 +472,10 @@ def act(tree: Group, data: CommentedMap, action: str, form, context: Context, cl
         def swap(s):
             s[key], s[other] = s[other], s[key]
         rearranged(parent, swap)
-        return f"{noun.capitalize()} {key + 1} flyttades {'upp' if verb == 'upp' else 'ner'}. Spara för att skriva filen."
+        return (f"{noun.capitalize()} {key + 1} flyttades {'upp' if verb == 'upp' else 'ner'}. Spara för att skriva "
+                "filen.", f"b|{verb}|" + format_loc(node.loc[:-1] + (other,)))
     if verb == "nyckel" and node is not None and node.kind == "map":
-        new_key = str(form.get(f"ny-nyckel|{name}") or "")
+        new_key = str(form.get(f"_ny-nyckel|{name}") or "")
         if new_key not in node.new_keys:
             return None
         parent = _container(data, node.loc, create=True)
@@ -483,7 +486,7 @@ def act(tree: Group, data: CommentedMap, action: str, form, context: Context, cl
             mapping = parent[node.loc[-1]]
         value_cls = _item_class(cls, node.loc)
         mapping[new_key] = new_item(value_cls, node.loc, None, data, context) if _is_model(value_cls) else ""
-        return f"{new_key} lades till sist. Fyll i och spara."
+        return f"{new_key} lades till sist. Fyll i och spara.", "i|" + format_loc(node.loc + (new_key,))
     return None
 
 
@@ -574,38 +577,74 @@ def header_comment(text: str) -> str:
     return "\n".join(lines).strip("\n")
 
 
-def help_texts(header: str, keys: set[str]) -> dict[str, str]:
-    """alias → its explanation in the header comment ('belopp:   heltal i kronor')."""
-    out: dict[str, str] = {}
-    current: list[str] = []
+def help_texts(header: str, cls) -> dict[tuple[str, str], str]:
+    """(model class name, alias) → the explanation the header comment gives ('belopp:   heltal i kronor').
+
+    A line at the comment's left edge explains a key of the file's top level (or, if there is none of
+    that name, the least deep one); an indented line explains a key of the items further in: of the
+    models that have that key, the deepest."""
+    depth = class_depths(cls)
+    out: dict[tuple[str, str], str] = {}
+    current: list[tuple[str, str]] = []
     for line in header.splitlines():
-        match = re.match(r"^\s*([\wåäöÅÄÖ_, -]+?):\s+(\S.*)$", line)
-        named = [k.strip() for k in match.group(1).split(",")] if match else []
-        if match and named and all(k in keys for k in named):
-            current = named
+        match = re.match(r"^(\s*)([\wåäöÅÄÖ_, -]+?):\s+(\S.*)$", line)
+        named = [k.strip() for k in match.group(2).split(",")] if match else []
+        owners = {k: [c for c in depth if k in {a for a, *_ in _fields(c)}] for k in named}
+        if match and named and all(owners[k] for k in named):
+            indented = bool(match.group(1))
+            current = []
             for k in named:
-                out[k] = match.group(2).strip()
+                classes = sorted(owners[k], key=lambda c: depth[c])
+                if indented:
+                    deepest = depth[classes[-1]]
+                    chosen = [c for c in classes if depth[c] == deepest]
+                else:
+                    chosen = [cls] if cls in classes else classes[:1]
+                for c in chosen:
+                    out[(c.__name__, k)] = match.group(3).strip()
+                    current.append((c.__name__, k))
         elif current and line.startswith("  ") and line.strip() and not re.match(r"^\s*[\w_]+:\s", line):
-            for k in current:
-                out[k] += " " + line.strip()
+            for place in current:
+                out[place] += " " + line.strip()
         else:
             current = []
     return out
 
 
-def model_keys(cls) -> set[str]:
-    keys: set[str] = set()
-    seen: set = set()
-
-    def visit(c):
-        if c in seen:
-            return
-        seen.add(c)
-        for alias, t, _, _ in _fields(c):
-            keys.add(alias)
+def class_depths(cls) -> dict:
+    """Each model class in the file's model, with the least depth it is found at."""
+    depth: dict = {}
+    todo = [(cls, 0)]
+    while todo:
+        c, d = todo.pop(0)
+        if c in depth:
+            continue
+        depth[c] = d
+        for _, t, _, _ in _fields(c):
             for inner in [t, *typing.get_args(t)]:
                 inner = _unwrap(inner)[0]
                 if _is_model(inner):
-                    visit(inner)
-    visit(cls)
-    return keys
+                    todo.append((inner, d + 1))
+    return depth
+
+
+def focus_target(tree: Group, focus: str) -> str:
+    """The name of the control, or the value of the button, to give the keyboard's focus for `focus` (from act)."""
+    kind, _, name = focus.partition("|")
+    nodes = [tree] + list(walk(tree))
+    if kind == "b":  # the same button of the moved item, or the other one
+        buttons = [value for node in nodes if node.group for value, _ in node.actions]
+        verb, _, item = name.partition("|")
+        for wanted in (f"{verb}|{item}", f"{'ner' if verb == 'upp' else 'upp'}|{item}"):
+            if wanted in buttons:
+                return wanted
+        return ""
+    if kind == "i":
+        for node in nodes:
+            if not node.group and (node.name.startswith(name + ".") or node.name == name):
+                return node.name
+    if kind == "g":
+        for node in nodes:
+            if node.group and node.name == name and node.adds:
+                return node.adds[0][0]
+    return ""
