@@ -387,3 +387,48 @@ def test_the_round_file_and_a_follow_up_are_forms_too(bench, restored):
     status, _, page = submit(bench, relative, read_form(page, f"/redigera/{quote(relative)}"), {})
     assert status == 422 and "aktiviteten k-b16564" in page and "saknar status" in page
     assert (bench.root / relative).read_bytes() == saved
+
+
+def _leaves(node, path=()):
+    """(container, key, line) of every single-line scalar of a round-trip document."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    if isinstance(node, CommentedMap):
+        for key, value in node.items():
+            if isinstance(value, (CommentedMap, CommentedSeq)):
+                yield from _leaves(value, path + (key,))
+            else:
+                yield node, key, node.lc.key(key)[0]
+    elif isinstance(node, CommentedSeq):
+        for i, value in enumerate(node):
+            if isinstance(value, (CommentedMap, CommentedSeq)):
+                yield from _leaves(value, path + (i,))
+            elif not (node.fa.flow_style()):
+                yield node, i, node.lc.item(i)[0]
+
+
+@pytest.mark.parametrize("name", [n for n in SOURCE_FILES if n.endswith(".yaml") and f"/{YEAR}/" in n])
+def test_every_value_of_every_file_changed_alone_changes_its_own_line_alone(name):
+    import datetime as dt
+    text = (ROOT / name).read_text(encoding="utf-8")
+    lines = text.splitlines()
+    count = 0
+    for n, (container, key, line) in enumerate(_leaves(Document(text).data)):
+        document = Document(text)
+        leaf = list(_leaves(document.data))[n]
+        container, key = leaf[0], leaf[1]
+        old = container[key]
+        if isinstance(old, bool):
+            new = not old
+        elif isinstance(old, int):
+            new = old + 1
+        elif isinstance(old, dt.date):
+            new = old + dt.timedelta(days=1)
+        elif isinstance(old, str) and "\n" not in old:
+            new = old + " ändrad"
+        else:
+            continue
+        set_value(container, key, new)
+        changed = changed_lines(text, document.dump())
+        assert len(changed) == 2 and changed[0] == "-" + lines[line], (name, key, changed)
+        count += 1
+    assert count >= 4  # organisation.yaml has four values; the others many more

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import make_round  # noqa: E402
+from conftest import ROUND_FILE, make_round  # noqa: E402
 from drafts import add_comments  # noqa: E402
 from workbench_driver import Workbench  # noqa: E402
 
@@ -87,10 +87,13 @@ def main() -> int:
                 {"text": "Klart kl", "in": "#resultat", "timeout": 180000},
                 shot("bygg", full=True),
             ])
-            make_round(root, version=2)
+            # an answer day ahead (as tests/test_workbench.py does): the round refuses one that has passed
+            make_round(root, version=2, text=ROUND_FILE.replace("svar_senast: 2024-02-09", "svar_senast: 2099-02-06"))
             server.wait_ready()
             server.post("/steg/remiss")
-            server.wait_job("remiss")
+            job = server.wait_job("remiss")
+            if job["errors"]:
+                raise SystemExit("Remissen stoppades: " + " ".join(job["errors"]))
             folder = root / "build" / "2024" / "remiss-utkast-2"
             answers = [
                 add_comments(folder / "Botkyrka-verksamhetsplan-2024-utkast-2.docx",

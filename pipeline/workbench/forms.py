@@ -64,6 +64,7 @@ class Control:
     help: str = ""
     errors: list[str] = field(default_factory=list)
     order: list[str] = field(default_factory=list)  # the keys of the mapping it is in, in the model's order
+    readonly: bool = False      # an activity's identity: the follow-up knows it by it
 
     @property
     def name(self) -> str:
@@ -255,6 +256,9 @@ def _control(cls, alias: str, t: Any, optional: bool, value: Any, loc: Loc, cont
         if choices:
             c.kind, c.choices = "select", list(choices)
     c.value = shown(c.kind, value)
+    if alias == "id" and owner in ("Activity", "CommItem") and c.value:
+        c.readonly = True
+        c.help = (c.help + " " if c.help else "") + "Ändras inte: uppföljningen känner igen aktiviteten på den."
     if c.kind == "select" and c.value and c.value not in c.choices:
         c.choices = [c.value] + c.choices  # kept as written, so that nothing is lost; the check names it
     return c
