@@ -305,6 +305,9 @@ def test_the_forms_in_chromium_and_the_plan_built_afterwards(bench, restored, tm
         {"click": save}, {"text": "Sparat kl", "in": "#meddelande"},
         {"click": "button[value='bort|aktiviteter[3]']"}, {"text": "togs bort", "in": "#meddelande"},
         {"click": save}, {"text": "Sparat kl", "in": "#meddelande"},
+        # by keyboard alone: a new activity, the keyboard in its text
+        {"goto": kansliet}, {"tab_to": "button[value='ny|aktiviteter']", "max": 150}, {"press": "Enter"},
+        {"eval": "document.activeElement.name"},
         # a conflict: the file changes on disk while the form is open
         {"goto": kansliet},
         {"write": str(kansliet_file), "text": "__KONFLIKT__"},
@@ -339,7 +342,10 @@ def test_the_forms_in_chromium_and_the_plan_built_afterwards(bench, restored, tm
         "-      belopp: 100000", "+      belopp: 120000", "-      belopp: 650000", "+      belopp: 630000"])
     evaluated = [r["value"] for r in result if "eval" in r]
     assert evaluated[0] == "true" and evaluated[1] == "2 000 000"
-    assert evaluated[2] == "Min ändring"
+    assert evaluated[2] == "aktiviteter[4].aktivitet"  # after the id, which is not to be changed
+    assert evaluated[3] == "Min ändring"
+    tabs = [r for r in result if "tab_to" in r]
+    assert tabs and all(t["reached"] and t["outline"] for t in tabs), tabs
     for check in (r for r in result if "axe" in r):
         assert check["violations"] == [] and check["scrollWidth"] <= check["clientWidth"], check
     kansliet_changes = changed_lines(kansliet_before, after_removal)

@@ -645,7 +645,7 @@ def focus_target(tree: Group, focus: str) -> str:
         return ""
     if kind == "i":
         for node in nodes:
-            if not node.group and (node.name.startswith(name + ".") or node.name == name):
+            if not node.group and not node.readonly and (node.name.startswith(name + ".") or node.name == name):
                 return node.name
     if kind == "g":
         for node in nodes:
