@@ -314,7 +314,7 @@ def test_the_forms_in_chromium_and_the_plan_built_afterwards(bench, restored, tm
         {"fill": "[name='aktiviteter[0].kommentar']", "value": "Min ändring"}, {"click": save},
         {"text": "Filen har ändrats sedan du öppnade den", "in": "#krock"},
         {"eval": "document.querySelector(\"[name='aktiviteter[0].kommentar']\").value"},
-        {"axe": "krock"},
+        {"axe": "krock"}, {"viewport": 320}, {"axe": "krock 320"}, {"viewport": 1280},
         # the Markdown editor, its preview beside it
         {"goto": text}, {"axe": "text"},
         {"fill": "#text", "value": "__TEXT__"},

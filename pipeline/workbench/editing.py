@@ -303,11 +303,11 @@ def _get(bench, editor: Editor, relative: str, path: Path, saved: str, undone: s
     if saved.isdigit():
         save = next((s for s in editor.saves if str(s.number) == saved), None)
         if save is not None:
-            notice = f"Sparat kl {save.at:%H.%M.%S}: {steps_lines(save.lines)} ändrades i {save.file}."
+            notice = f"Sparat kl {save.at:%H.%M.%S}: {_lines(save.lines)} ändrades i {save.file}."
             if save.elsewhere:
                 notice += (" Observera: ändringen ger nya fel i en annan fil, som inte hindrar planen: "
                            + " ".join(save.elsewhere))
-    problems = [(p.key, p.message, p.line) for p in bench.live.problems_in(relative)]
+    problems = [(p.key, p.message, p.line) for p in editor.problems_now() if p.file == relative]
     if relative.endswith(".md"):
         return _text_page(bench, editor, relative, data, data.decode("utf-8", "replace"), notice=notice,
                           problems=problems)
@@ -315,13 +315,12 @@ def _get(bench, editor: Editor, relative: str, path: Path, saved: str, undone: s
                       problems=[(k, m) for k, m, _ in problems])
 
 
-def steps_lines(n: int) -> str:
+def _lines(n: int) -> str:
     return "1 rad" if n == 1 else f"{n} rader"
 
 
 def _form_page(bench, editor: Editor, relative: str, disk: bytes, pending: str, status: int = 200, notice: str = "",
-               problems=(), refused=None, conflict=None, elsewhere=(), form=None, base: str | None = None,
-               focus: str = "") -> Response:
+               problems=(), refused=None, conflict=None, base: str | None = None, focus: str = "") -> Response:
     name = relative.rsplit("/", 1)[-1]
     cls = steps.source_model(name)
     try:
@@ -336,12 +335,8 @@ def _form_page(bench, editor: Editor, relative: str, disk: bytes, pending: str, 
     summary = forms.mark(tree, list(problems))
     return bench.page("redigera.html", focus=forms.focus_target(tree, focus) if focus else "", status=status, active="redigera", relative=relative, filename=name,
                       tree=tree, summary=summary, notice=notice, refused=refused, conflict=conflict,
-                      elsewhere=elsewhere, base=base or digest(disk), draft=forms_pack(pending),
+                      base=base or digest(disk), draft=pack(pending),
                       header=forms.header_comment(pending), editor=editor, text_file=False)
-
-
-def forms_pack(text: str) -> str:
-    return pack(text)
 
 
 def _text_page(bench, editor: Editor, relative: str, disk: bytes, typed: str, status: int = 200, notice: str = "",
@@ -398,7 +393,8 @@ def _post(bench, editor: Editor, relative: str, path: Path, form, js: bool) -> R
 
 
 def _problems_of(bench, relative: str):
-    return [(p.key, p.message) for p in bench.live.problems_in(relative)]
+    """The file's problems as `check` finds them now (not the live state, which may be a moment behind)."""
+    return [(p.key, p.message) for p in bench.editor.problems_now() if p.file == relative]
 
 
 def _conflict(disk: bytes, mine: bytes, relative: str) -> dict:

@@ -27,7 +27,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
 # Indentations tried on reading (mapping, sequence, offset): the one that writes the file back unchanged wins.
 INDENTS = ((2, 4, 2), (2, 2, 0), (4, 6, 4), (4, 4, 2), (4, 4, 0), (3, 5, 3), (4, 6, 2))
 
-__all__ = ["Document", "YAMLError", "CommentedMap", "CommentedSeq", "merged", "set_value", "quoted"]
+__all__ = ["Document", "YAMLError", "CommentedMap", "CommentedSeq", "merged", "quoted", "rearranged", "set_value"]
 
 
 def _yaml(indent: tuple[int, int, int]) -> YAML:
