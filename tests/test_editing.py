@@ -192,11 +192,22 @@ def test_a_file_changed_on_disk_since_the_form_was_opened_is_not_overwritten(ben
     assert "Filen har ändrats sedan du öppnade den" in page
     assert "Delta i expertgruppen" in page and "Min text i andra fliken" in page  # both versions shown
     assert re.search(r'name="aktiviteter\[0\].kommentar"[^>]*>\nMin text i andra fliken</textarea>', page)
-    # another editor (or git pull) changed the file
+    # the two changed different lines: both can be saved together, with one more click
+    together = read_form(page.split('id="krock"')[1], f"/redigera/{quote(relative)}")
+    status, _, _ = bench.post(f"/redigera/{quote(relative)}", [tuple(f) for f in together["fields"]] + [("_åtgärd", "spara")], token=None)
+    assert status == 303
+    both = path.read_text(encoding="utf-8")
+    assert changed_lines(saved.decode("utf-8"), both) == [
+        "-    kommentar: En analys om hemsidan bör ha en annan hemvist långsiktigt behöver genomföras med anledning "
+        "av de tekniska problem och brister i åtkomst som uppstod under 2023. Denna översyn görs ihop med Huddinge "
+        "kommunikationsavdelning.", "+    kommentar: Min text i andra fliken"]
+    assert "Delta i expertgruppen" in both
+    # another editor (or git pull) changed the line this form changes too: no saving together
     _, form = edit_page(bench, relative)
-    path.write_bytes(saved.replace(b"Delta i expertgruppen", b"Delta i StorSthlms expertgrupp"))
-    status, _, page = submit(bench, relative, form, {"aktiviteter[1].aktivitet": "Rekrytera"})
-    assert status == 409 and b"Delta i StorSthlms expertgrupp" in path.read_bytes()
+    path.write_text(both.replace("Delta i expertgruppen", "Delta i StorSthlms expertgrupp"), encoding="utf-8")
+    status, _, page = submit(bench, relative, form, {"aktiviteter[3].aktivitet": "Delta i två expertgrupper"})
+    assert status == 409 and "Delta i StorSthlms expertgrupp" in path.read_text(encoding="utf-8")
+    assert "Spara mina ändringar i versionen på disken" not in page and "Delta i två expertgrupper" in page
 
 
 def test_the_last_save_can_be_undone(bench, restored):
@@ -276,6 +287,19 @@ def test_a_markdown_text_is_edited_with_its_line_endings_kept(bench, restored):
     status, _, page = submit(bench, relative, form, {"text": dict(form["fields"])["text"] + "\r\n![Bild](bild.png)\r\n"})
     assert status == 422 and path.read_bytes().decode("utf-8") == after
     assert "bilden &#39;bild.png&#39; kan inte användas" in page and 'aria-invalid="true"' in page
+    # changed on disk meanwhile, on another line: refused, then both changes saved together, CRLF kept
+    _, form = edit_page(bench, relative)
+    last = [line for line in after.split("\r\n") if line.strip()][-1]
+    path.write_bytes(after.replace(last, last + " (på disken)").encode("utf-8"))
+    status, _, page = submit(bench, relative, form, {"text": dict(form["fields"])["text"].replace(
+        first + " Ändrat.", first + " Ändrat igen.")})
+    assert status == 409 and "(på disken)" in path.read_text(encoding="utf-8")
+    together = read_form(page.split('id="krock"')[1], f"/redigera/{quote(relative)}")
+    status, _, _ = bench.post(f"/redigera/{quote(relative)}", [tuple(f) for f in together["fields"]]
+                              + [("_åtgärd", "spara")], token=None)
+    assert status == 303
+    assert path.read_bytes().decode("utf-8") == after.replace(last, last + " (på disken)").replace(
+        first + " Ändrat.", first + " Ändrat igen.")
 
 
 @pytest.mark.skipif(BROWSER_MISSING, reason="Chromium, Node.js eller npm-paketen saknas (make test installerar dem)")

@@ -36,7 +36,7 @@ from starlette.routing import Route
 
 from . import forms, steps
 from .security import FORM_SCOPE_KEY, PREVIEW_HEADERS, Outside, inside
-from .yamledit import Document, YAMLError
+from .yamledit import Document, YAMLError, merged
 
 FOLLOW_UP_OR_ROUND = ("remiss.yaml", "uppfoljning-")
 
@@ -103,6 +103,7 @@ class Editor:
         self.saves: list[Save] = []
         self.lock = threading.Lock()
         self.previews: dict[str, bytes] = {}
+        self.seen: dict[str, bytes] = {}  # each file as a form was opened on it, by its hash (for a conflict)
         self._preview_count = 0
 
     # --- which files --------------------------------------------------------------------------------
@@ -333,6 +334,7 @@ def _form_page(bench, editor: Editor, relative: str, disk: bytes, pending: str, 
     context = form_context(editor, relative, document.data, pending)
     tree = forms.build(cls, document.data, context)
     summary = forms.mark(tree, list(problems))
+    editor.seen.setdefault(digest(disk), disk)
     return bench.page("redigera.html", focus=forms.focus_target(tree, focus) if focus else "", status=status, active="redigera", relative=relative, filename=name,
                       tree=tree, summary=summary, notice=notice, refused=refused, conflict=conflict,
                       base=base or digest(disk), draft=pack(pending),
@@ -342,6 +344,7 @@ def _form_page(bench, editor: Editor, relative: str, disk: bytes, pending: str, 
 def _text_page(bench, editor: Editor, relative: str, disk: bytes, typed: str, status: int = 200, notice: str = "",
                problems=(), refused=None, conflict=None, preview: str | None = None, base: str | None = None) -> Response:
     name = relative.rsplit("/", 1)[-1]
+    editor.seen.setdefault(digest(disk), disk)
     return bench.page("redigera-text.html", heading=_chapter_of(editor, relative), status=status, active="redigera", relative=relative, filename=name,
                       typed=typed, notice=notice, problems=list(problems), refused=refused, conflict=conflict,
                       base=base or digest(disk), preview=preview, editor=editor, text_file=True)
@@ -375,7 +378,7 @@ def _post(bench, editor: Editor, relative: str, path: Path, form, js: bool) -> R
         new = document.dump().encode("utf-8")
         if base != digest(disk):
             return _form_page(bench, editor, relative, disk, new.decode("utf-8"), status=409,
-                              conflict=_conflict(disk, new, relative), base=base)
+                              conflict=_conflict(editor, disk, new, relative, base), base=base)
         if new == disk:
             return _form_page(bench, editor, relative, disk, new.decode("utf-8"),
                               notice="Inga ändringar att spara: filen är som förut.",
@@ -397,12 +400,24 @@ def _problems_of(bench, relative: str):
     return [(p.key, p.message) for p in bench.editor.problems_now() if p.file == relative]
 
 
-def _conflict(disk: bytes, mine: bytes, relative: str) -> dict:
+def _conflict(editor: Editor, disk: bytes, mine: bytes, relative: str, base: str) -> dict:
+    """Both versions, their difference, and (when the file as the form was opened is known and the two
+    changed different lines) both changes together, to be saved with one more click."""
     theirs = disk.decode("utf-8", "replace")
     ours = mine.decode("utf-8", "replace")
     diff = list(difflib.unified_diff(theirs.splitlines(), ours.splitlines(), "på disken", "din version",
                                      lineterm="", n=1))
-    return {"disk": theirs, "mine": ours, "diff": diff[2:], "file": relative}
+    together = None
+    opened = editor.seen.get(base)
+    if opened is not None:
+        together = merged(opened.decode("utf-8", "replace"), theirs, ours, strict=True)
+        if together == theirs:
+            together = None
+    shown = list(difflib.unified_diff(theirs.splitlines(), together.splitlines(), lineterm="", n=0))[2:] \
+        if together else []
+    return {"disk": theirs, "mine": ours, "diff": diff[2:], "file": relative, "together": together,
+            "together_diff": shown, "disk_hash": digest(disk),
+            "together_packed": pack(together) if together else ""}
 
 
 def kept_lines(original: str, typed: str) -> str:
@@ -465,7 +480,7 @@ def _post_text(bench, editor: Editor, relative: str, disk: bytes, form, base: st
                           notice="Förhandsvisningen visar texten som du har skrivit den. (Inte sparat än.)")
     if base != digest(disk):
         return _text_page(bench, editor, relative, disk, typed, status=409, base=base,
-                          conflict=_conflict(disk, new, relative))
+                          conflict=_conflict(editor, disk, new, relative, base))
     if new == disk:
         return _text_page(bench, editor, relative, disk, typed, notice="Inga ändringar att spara: filen är som förut.")
     outcome, page = editor.outcome(relative, new)

@@ -73,9 +73,10 @@ def _dump(data: Any, indent: tuple[int, int, int]) -> str:
     return out.getvalue()
 
 
-def merged(base: str, ours: str, theirs: str) -> str:
+def merged(base: str, ours: str, theirs: str, strict: bool = False) -> str | None:
     """Three-way merge by lines: `ours` (the file) and `theirs` (the edit) each changed `base` (ruamel's
-    writing of the file); where only one changed a line, its version is taken, where both did, the edit's."""
+    writing of the file); where only one changed a line, its version is taken, where both did, the edit's
+    (with `strict`: None, unless both made the same change)."""
     if base == ours:
         return theirs
     if base == theirs:
@@ -98,6 +99,10 @@ def merged(base: str, ours: str, theirs: str) -> str:
     for group in groups:
         start, end = group[0][0], max(c[1] for c in group)
         side = "t" if any(c[3] == "t" for c in group) else "o"
+        if strict and {c[3] for c in group} == {"o", "t"} and \
+                _apply(b, start, end, [c[:3] for c in group if c[3] == "o"]) != \
+                _apply(b, start, end, [c[:3] for c in group if c[3] == "t"]):
+            return None
         out.extend(b[at:start])
         out.extend(_apply(b, start, end, [c[:3] for c in group if c[3] == side]))
         at = end
