@@ -462,3 +462,32 @@ def test_every_value_of_every_file_changed_alone_changes_its_own_line_alone(name
         assert len(changed) == 2 and changed[0] == "-" + lines[line], (name, key, changed)
         count += 1
     assert count >= 4  # organisation.yaml has four values; the others many more
+
+
+@pytest.mark.skipif(not (shutil.which("java") and (ROOT / "tests/browser/node_modules/vnu-jar").is_dir()),
+                    reason="Java eller vnu-jar saknas (make test installerar dem)")
+def test_the_editing_pages_are_valid_html(bench, restored, tmp_path):
+    import json
+    import subprocess
+    pages = []
+    for name in ("budget.yaml", "mal.yaml", "kalendarium.yaml", "text/1-om-verksamhetsplanen.md"):
+        page, _ = edit_page(bench, f"sources/{YEAR}/{name}")
+        pages.append(page)
+    relative = f"sources/{YEAR}/budget.yaml"
+    _, form = edit_page(bench, relative)
+    pages.append(submit(bench, relative, form, {"kostnader.summa": "1"})[2])  # refused
+    relative = f"sources/{YEAR}/kansliet.yaml"
+    _, form = edit_page(bench, relative)
+    path = bench.root / relative
+    path.write_text(path.read_text(encoding="utf-8").replace("Första förslag", "Ett första förslag"), encoding="utf-8")
+    pages.append(submit(bench, relative, form, {"aktiviteter[3].aktivitet": "Delta"})[2])  # a conflict
+    assert "Spara mina ändringar i versionen på disken" in pages[-1]
+    files = []
+    for n, page in enumerate(pages):
+        files.append(tmp_path / f"sida-{n}.html")
+        files[-1].write_text(page, encoding="utf-8")
+    run = subprocess.run(["java", "-jar", str(ROOT / "tests/browser/node_modules/vnu-jar/build/dist/vnu.jar"),
+                          "--errors-only", "--format", "json", *map(str, files)],
+                         capture_output=True, text=True, timeout=300)
+    messages = json.loads(run.stderr or run.stdout)["messages"]
+    assert messages == [], messages[:5]
