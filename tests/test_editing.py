@@ -57,6 +57,15 @@ def test_two_amounts_changed_change_those_two_lines_and_nothing_else():
                                                  "-      belopp: 650000", "+      belopp: 630000"]
 
 
+def test_a_key_added_at_the_end_of_an_item_goes_before_the_blank_line_after_it():
+    text = (ROOT / "sources" / YEAR / "kalendarium.yaml").read_text(encoding="utf-8")
+    document = Document(text)
+    set_value(document.data["organ"][0]["möten"][4], "plats", "Haninge kommunhus")
+    after = document.dump()
+    assert changed_lines(text, after) == ["+        plats: Haninge kommunhus"]
+    assert "      - datum: 2024-11-07\n        plats: Haninge kommunhus\n\n  - namn: Ledningsgruppen" in after
+
+
 def test_a_file_ruamel_would_write_differently_keeps_every_line_not_edited():
     # an indentation ruamel cannot keep for both lists, and a comment set off oddly: the edit alone shows
     text = "a:\n  - x: 1\n    y: 2\nb:\n    - 3\n    - 4\nc:   5    # sist\n"

@@ -151,7 +151,9 @@ def set_value(parent: CommentedMap | CommentedSeq, key: Any, new: Any, order: li
             for n, existing in enumerate(parent):
                 if existing in before:
                     position = n + 1
+        gap = take_trailer(parent) if position == len(parent) else None  # the blank line after the last key
         parent.insert(position, key, _fresh(new))
+        put_trailer(parent, gap)
         return
     old = parent[key]
     if isinstance(new, list) and isinstance(old, CommentedSeq):
