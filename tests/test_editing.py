@@ -66,6 +66,20 @@ def test_a_key_added_at_the_end_of_an_item_goes_before_the_blank_line_after_it()
     assert "      - datum: 2024-11-07\n        plats: Haninge kommunhus\n\n  - namn: Ledningsgruppen" in after
 
 
+def test_an_emptied_optional_field_loses_its_key_and_the_blank_line_after_the_item_stays():
+    from pipeline.workbench import forms
+    text = (ROOT / "sources" / YEAR / "kalendarium.yaml").read_text(encoding="utf-8")
+    document = Document(text)
+    control = forms.Control(("organ", 0, "möten", 0, "notering"), "notering", "text")
+    forms._put(document.data, control, None)
+    after = document.dump()
+    assert changed_lines(text, after) == ["-        notering: Obs tisdag"]
+    text = text.replace("      - datum: 2024-11-07\n", "      - datum: 2024-11-07\n        plats: Haninge\n")
+    document = Document(text)
+    forms._put(document.data, forms.Control(("organ", 0, "möten", 4, "plats"), "plats", "text"), None)
+    assert changed_lines(text, document.dump()) == ["-        plats: Haninge"]
+
+
 def test_a_file_ruamel_would_write_differently_keeps_every_line_not_edited():
     # an indentation ruamel cannot keep for both lists, and a comment set off oddly: the edit alone shows
     text = "a:\n  - x: 1\n    y: 2\nb:\n    - 3\n    - 4\nc:   5    # sist\n"

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from . import steps
-from .yamledit import CommentedMap, CommentedSeq, quoted, rearranged, set_value
+from .yamledit import CommentedMap, CommentedSeq, put_trailer, quoted, rearranged, set_value, take_trailer
 
 Loc = tuple
 
@@ -417,7 +417,9 @@ def _put(data: CommentedMap, control: Control, new: Any) -> None:
     empty = new is None or new == [] or (control.kind == "checkbox" and not new and not control.required)
     if empty and not control.required:
         if isinstance(parent, dict) and key in parent:
+            gap = take_trailer(parent) if list(parent)[-1] == key and len(parent) > 1 else None
             del parent[key]
+            put_trailer(parent, gap)  # the blank line after the item stays after it
         return
     if parent is None:
         parent = _container(data, control.loc, create=True)

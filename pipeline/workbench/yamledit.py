@@ -27,7 +27,8 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
 # Indentations tried on reading (mapping, sequence, offset): the one that writes the file back unchanged wins.
 INDENTS = ((2, 4, 2), (2, 2, 0), (4, 6, 4), (4, 4, 2), (4, 4, 0), (3, 5, 3), (4, 6, 2))
 
-__all__ = ["Document", "YAMLError", "CommentedMap", "CommentedSeq", "merged", "quoted", "rearranged", "set_value"]
+__all__ = ["Document", "YAMLError", "CommentedMap", "CommentedSeq", "merged", "put_trailer", "quoted", "rearranged",
+           "set_value", "take_trailer"]
 
 
 def _yaml(indent: tuple[int, int, int]) -> YAML:
