@@ -440,6 +440,13 @@ def test_the_round_file_and_a_follow_up_are_forms_too(bench, restored):
     status, _, page = submit(bench, relative, read_form(page, f"/redigera/{quote(relative)}"), {})
     assert status == 422 and "aktiviteten k-b16564" in page and "saknar status" in page
     assert (bench.root / relative).read_bytes() == saved
+    # the last status removed and added again: the blank line before budget: stays where it was
+    document = Document(saved.decode("utf-8"))
+    from pipeline.workbench import forms
+    tree = forms.build(forms.steps.models.FollowUpFile, document.data, forms.Context("uppfoljning-helar.yaml"))
+    forms.act(tree, document.data, "bort|aktiviteter.b-9fe2ca", {}, None, forms.steps.models.FollowUpFile)
+    assert changed_lines(saved.decode("utf-8"), document.dump()) == ["-  b-9fe2ca:", "-    status: pågår"]
+    assert "    status: pågår\n\nbudget:" in document.dump()
 
 
 def _leaves(node, path=()):

@@ -462,7 +462,9 @@ def act(tree: Group, data: CommentedMap, action: str, form, context: Context, cl
         key = node.loc[-1]
         if node.kind == "entry":
             if isinstance(parent, dict) and key in parent:
+                gap = take_trailer(parent) if list(parent)[-1] == key and len(parent) > 1 else None
                 del parent[key]
+                put_trailer(parent, gap)
                 return f"{key} togs bort. Spara för att skriva filen.", "g|" + format_loc(node.loc[:-1])
             return None
         if not isinstance(parent, CommentedSeq) or key >= len(parent):
@@ -491,7 +493,9 @@ def act(tree: Group, data: CommentedMap, action: str, form, context: Context, cl
             set_value(parent, node.loc[-1], mapping, _order_at(cls, node.loc))
             mapping = parent[node.loc[-1]]
         value_cls = _item_class(cls, node.loc)
+        gap = take_trailer(mapping) if len(mapping) else None
         mapping[new_key] = new_item(value_cls, node.loc, None, data, context) if _is_model(value_cls) else ""
+        put_trailer(mapping, gap)
         return f"{new_key} lades till sist. Fyll i och spara.", "i|" + format_loc(node.loc + (new_key,))
     return None
 
