@@ -268,8 +268,9 @@ class Live:
             href = f"/fil/{quote(problem.file)}" + (f"#rad-{problem.line}" if problem.line else "")
             if problem.file.endswith(".md"):
                 href = f"/redigera/{quote(problem.file)}#text"
-            elif problem.file.endswith(".yaml"):  # the editing form, at the problem's field
-                href = f"/redigera/{quote(problem.file)}" + (f"#{field_id(problem.key)}" if problem.key else "")
+            elif problem.file.endswith(".yaml") and problem.key:  # the editing form, at the problem's field
+                href = f"/redigera/{quote(problem.file)}#{field_id(problem.key)}"
+            # (a problem of the file as a whole, a YAML syntax error: the file line by line, at its line)
         except Outside:
             pass
         return ProblemView(text, place if text.startswith(place) else "", problem.file, problem.line,
