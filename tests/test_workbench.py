@@ -169,7 +169,7 @@ def test_the_preview_follows_every_save_and_problems_come_and_go(bench, tmp_path
     assert {"förhandsvisning", "gemensamt", "stilmall", "fel", "rättat"} <= set(by)
     evaluated = [r["value"] for r in result if "eval" in r]
     assert evaluated[0] is True  # marked out of date
-    assert evaluated[1] == f"/fil/sources/{YEAR}/budget.yaml#rad-{line}"
+    assert evaluated[1] == f"/redigera/sources/{YEAR}/budget.yaml#falt-kostnader-summa"  # the problem's field
     assert evaluated[2] is True and evaluated[3] is False
     no_pdf = next(r for r in result if "axe" in r)
     assert no_pdf["violations"] == [] and no_pdf["title"].startswith("Ingen aktuell PDF")
@@ -177,7 +177,8 @@ def test_the_preview_follows_every_save_and_problems_come_and_go(bench, tmp_path
     fetched = [r for r in result if "fetch" in r]
     assert fetched[0]["status"] == 200
     view = (tmp_path / "fil.html").read_text(encoding="utf-8")
-    assert f'id="rad-{line}" class="har-fel"' in view and "summa: 2083297" in view
+    field = re.search(r'<input[^>]*name="kostnader.summa"[^>]*>', view).group(0)
+    assert 'id="falt-kostnader-summa"' in field and 'aria-invalid="true"' in field and 'value="2 083 297"' in field
     # the PDF at the link is the current one: it holds the change, and it is the build's proofread PDF/A
     assert fetched[1]["status"] == 200 and fetched[1]["type"] == "application/pdf"
     shown = subprocess.run(["pdftotext", str(tmp_path / "plan.pdf"), "-"], capture_output=True, text=True).stdout
@@ -436,6 +437,12 @@ def links_out(bench, tmp_path_factory):
     "/fil/templates/verksamhetsplan.css",  # not the year's sources
     "/fil/hemligt.txt",
     "/fil/sources/2023/plan.yaml",
+    "/redigera/sources/../../../../etc/passwd",
+    "/redigera/sources/2024/%2e%2e/%2e%2e/hemligt.txt",
+    "/redigera/sources/2024/ut.yaml",      # a symlink out of the sources
+    "/redigera/hemligt.txt",
+    "/redigera/templates/verksamhetsplan.css",
+    "/redigera-visning/999",
     "/hamta/sources/2024/plan.yaml",       # downloads come from build/ and archive/ only
     "/hamta/hemligt.txt",
     "/hamta/build/../hemligt.txt",
@@ -514,7 +521,9 @@ def _too_long(bench: Workbench):
 # --- every page: accessible, Swedish, by keyboard, at 320 px ---------------------------------------------
 
 PAGES = ["/", "/steg/bygg", "/steg/remiss", "/steg/svar", "/steg/jamfor", "/steg/arkiv", "/steg/uppfoljning",
-         f"/fil/sources/{YEAR}/budget.yaml", "/finns-inte", "/forhandsvisning"]
+         f"/fil/sources/{YEAR}/budget.yaml", f"/redigera/sources/{YEAR}/budget.yaml", f"/redigera/sources/{YEAR}/mal.yaml",
+         f"/redigera/sources/{YEAR}/kalendarium.yaml", f"/redigera/sources/{YEAR}/uppfoljning-helar.yaml",
+         f"/redigera/sources/{YEAR}/text/2-utvecklingsaktiviteter.md", "/finns-inte", "/forhandsvisning"]
 
 
 def test_every_page_is_axe_clean_reflows_at_320_px_and_works_by_keyboard(bench):

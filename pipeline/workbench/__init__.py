@@ -9,5 +9,8 @@
     office    the one warm LibreOffice that the live PDF and every step share
     jobs      the year's steps running beside the server, one at a time, with their progress
     tasks     what each step's form asks and which pipeline function it runs
+    editing   editing the sources: the pages, a save tried on a copy first, conflicts, undo (issue 30)
+    forms     the editing forms, built from the model; each field named by its key path as `check` prints it
+    yamledit  ruamel.yaml's round trip, with every line not edited taken from the file as it was
     steps     the one module that imports the pipeline: the same functions the command line calls
 """

@@ -32,7 +32,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from . import steps
+from . import editing, steps
 from .jobs import BUSY, RUNNING, STARTED, Jobs
 from .live import DONE, FAILED, NO_OFFICE, WAITING, Live
 from .office import WarmOffice
@@ -91,6 +91,11 @@ class Workbench:
         self.env.globals.update(year=year, tasks=TASKS, time=_time, plural=_plural, quote=quote,
                                 existing=lambda slug: existing(self.context, slug), max_bytes=steps.MAX_FILE_BYTES)
         self.env.filters["år"] = lambda text: text.replace("ÅR", year)
+        self.editor = editing.Editor(self)
+        self.env.globals.update(editor=self.editor)
+
+    def not_found(self) -> HTMLResponse:
+        return _not_found(self)
 
     def start(self) -> None:
         self.office.start()
@@ -182,7 +187,7 @@ def create_app(bench: Workbench) -> Guard:
             await run_in_threadpool(bench.stop)
 
     async def start(request: Request) -> Response:
-        return bench.page("start.html", active="start")
+        return bench.page("start.html", active="start", undone=request.query_params.get("angrat", "")[:400])
 
     async def preview(request: Request) -> Response:
         page = bench.live.preview
@@ -334,6 +339,7 @@ def create_app(bench: Workbench) -> Guard:
         Route("/hamta/{path:path}", download),
         Route("/steg/svar/ta-bort", remove_answer, methods=["POST"]),
         Route("/steg/{slug:str}", step, methods=["GET", "HEAD", "POST"]),
+        *editing.routes(bench),
         Mount("/statisk", StaticFiles(directory=str(HERE / "static")), name="statisk"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: not_found, Exception: bug})

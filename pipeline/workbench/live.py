@@ -29,6 +29,12 @@ from . import steps
 from .office import WarmOffice
 from .security import Outside, inside
 
+
+def field_id(key: str) -> str:
+    """The id of the editing form's field named `key` (forms.Control.id)."""
+    import re
+    return "falt-" + re.sub(r"[^\w-]", "-", key)
+
 # What an editor leaves beside a file while saving (swap files, backups) is no source.
 _IGNORED = watchfiles.DefaultFilter()
 WAITING, WORKING, DONE, FAILED, NO_OFFICE = "väntar", "arbetar", "klar", "fel", "saknas"
@@ -260,6 +266,11 @@ class Live:
         try:
             inside(self.root, problem.file, self.viewable)
             href = f"/fil/{quote(problem.file)}" + (f"#rad-{problem.line}" if problem.line else "")
+            if problem.file.endswith(".md"):
+                href = f"/redigera/{quote(problem.file)}#text"
+            elif problem.file.endswith(".yaml") and problem.key:  # the editing form, at the problem's field
+                href = f"/redigera/{quote(problem.file)}#{field_id(problem.key)}"
+            # (a problem of the file as a whole, a YAML syntax error: the file line by line, at its line)
         except Outside:
             pass
         return ProblemView(text, place if text.startswith(place) else "", problem.file, problem.line,

@@ -36,6 +36,7 @@ TOKEN_FIELD = "formularnyckel"   # the hidden field of every form
 FORM_SCOPE_KEY = "vp.form"      # where Guard leaves a POST's parsed form for the page
 MAX_REQUEST_BYTES = 120 * 1024 * 1024  # one upload of several returned files; each file is held to safezip's limit
 MAX_UPLOAD_FILES = 40
+MAX_FIELDS = 5000  # an editing form has a field for every value of its file (mal.yaml: a few hundred)
 
 # A page that refuses: (status, title, message) -> HTML bytes.
 Refusal = Callable[[int, str, str], bytes]
@@ -140,7 +141,7 @@ class Guard:
         form = None
         try:
             form = await Request(scope, _limited(receive, self.limit)).form(
-                max_files=MAX_UPLOAD_FILES, max_fields=200)
+                max_files=MAX_UPLOAD_FILES, max_fields=MAX_FIELDS)
             if not self.access.is_token(_text(form.get(TOKEN_FIELD)), scope["path"]):
                 await self._refuse(send, 403, "Ändringen nekades",
                                    "Formuläret saknar sin nyckel eller kommer från en äldre körning av arbetsbänken. "

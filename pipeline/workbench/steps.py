@@ -14,20 +14,23 @@ from pathlib import Path
 
 import docx as python_docx
 
-from pipeline.checks.run import check
-from pipeline.documents.plan import build, build_outputs, make_html
-from pipeline.returned.comments import run_comments
-from pipeline.returned.compare import DEFAULT_AUTHOR, DEFAULT_ENGINE, run_compare
 from pipeline.archive.archiving import archive, archive_follow_up
-from pipeline.errors import ConversionError, PipelineError, Problem, ProofreadError, SourceErrors
+from pipeline.checks.run import check
+from pipeline.content.formatting import amount
 from pipeline.documents.followup import build_follow_up
-from pipeline.sources.load import PlanSources
-from pipeline.paths import display_path, html_path, output_paths, year_dir
-from pipeline.pdf.libreoffice import LibreOffice, LibreOfficeMissing
-from pipeline.yearly.round import prepare_round
-from pipeline.returned.safezip import MAX_FILE_BYTES, SafeDocx, UnsafeDocument
+from pipeline.documents.plan import build, build_outputs, make_html
+from pipeline.errors import ConversionError, PipelineError, Problem, ProofreadError, SourceErrors
 from pipeline.infra.uptodate import inputs_digest, is_current
 from pipeline.infra.writer import write_atomic
+from pipeline.paths import display_path, html_path, output_paths, year_dir
+from pipeline.pdf.libreoffice import LibreOffice, LibreOfficeMissing
+from pipeline.returned.comments import run_comments
+from pipeline.returned.compare import DEFAULT_AUTHOR, DEFAULT_ENGINE, run_compare
+from pipeline.returned.safezip import MAX_FILE_BYTES, SafeDocx, UnsafeDocument
+from pipeline.sources import model as models
+from pipeline.sources.load import CONTENT_FILES, FOLLOW_UP_PREFIX, ROUND_FILE, PlanSources
+from pipeline.yearly.identities import ACTIVITY_FILES, new_identity as _activity_identity
+from pipeline.yearly.round import prepare_round
 
 __all__ = [
     "Checked", "ConversionError", "DEFAULT_AUTHOR", "LibreOffice", "LibreOfficeMissing", "MAX_FILE_BYTES",
@@ -35,6 +38,7 @@ __all__ = [
     "archive_plan", "archive_the_follow_up", "build_plan", "check_sources", "compare_versions",
     "compilation_tables", "compile_answers", "display_path", "documents", "follow_up", "inputs_digest",
     "output_paths", "preview", "send_round", "verify_word_file", "write_atomic", "year_dir",
+    "ACTIVITY_FILES", "amount", "models", "new_identity", "source_model",
 ]
 
 
@@ -133,3 +137,30 @@ def archive_the_follow_up(root: Path, year: str, occasion: str, soffice_url: str
 def follow_up(root: Path, year: str, occasion: str | None, soffice_url: str | None) -> list[str]:
     """Build the follow-up (`follow-up ÅR [--tillfälle T]`); return its lines."""
     return build_follow_up(root, year, occasion, soffice_url=soffice_url)
+
+
+# --- for the editing forms (issue 30) ---------------------------------------------------------------------
+
+SHARED_MODELS = {"kommuner.yaml": models.MunicipalitiesFile, "natverk.yaml": models.NetworksFile,
+                 "samverkan.yaml": models.CollaborationFile}
+
+
+def source_model(name: str) -> type[models.Model] | None:
+    """The model a YAML source file of this name is read as (None: no source file of the plan)."""
+    if name == "plan.yaml":
+        return models.Plan
+    for filename, cls in CONTENT_FILES.values():
+        if name == filename:
+            return cls
+    if name == ROUND_FILE:
+        return models.RoundFile
+    if name.startswith(FOLLOW_UP_PREFIX) and name.endswith(".yaml"):
+        return models.FollowUpFile
+    return SHARED_MODELS.get(name)
+
+
+def new_identity(filename: str, seed: str, taken: set[str]) -> str | None:
+    """A new activity identity (`id`) for an activity of `filename`, as `ids ÅR` gives one; None if the
+    file holds no activities."""
+    prefix = ACTIVITY_FILES.get(filename)
+    return None if prefix is None else _activity_identity(prefix, seed, taken)

@@ -85,7 +85,7 @@ def _with_identities(text: str, prefix: str, seed: str, taken: set[str]) -> tupl
         first_key = node.value[0][0]
         activity = next(v for k, v in node.value if k.value == "aktivitet")
         wording = activity.value if isinstance(activity, yaml.ScalarNode) else str(activity.start_mark.index)
-        new = _new_identity(prefix, f"{seed}\0{first_key.start_mark.line}\0{wording}", taken)
+        new = new_identity(prefix, f"{seed}\0{first_key.start_mark.line}\0{wording}", taken)
         mark = first_key.start_mark
         if node.flow_style:
             inserts.append((mark.index, f"id: {new}, "))
@@ -96,7 +96,7 @@ def _with_identities(text: str, prefix: str, seed: str, taken: set[str]) -> tupl
     return text, len(inserts)
 
 
-def _new_identity(prefix: str, seed: str, taken: set[str]) -> str:
+def new_identity(prefix: str, seed: str, taken: set[str]) -> str:
     digest = hashlib.sha256(seed.encode("utf-8")).hexdigest()
     for length in range(LENGTH, len(digest) + 1):
         candidate = f"{prefix}-{digest[:length]}"

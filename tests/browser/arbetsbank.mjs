@@ -18,6 +18,8 @@
 //   {"fetch": "css", "to": "/fil"}              hämta länkens mål med sidans kaka; ger status och typ
 //   {"eval": "uttryck"}                         värdet av ett JavaScript-uttryck på sidan
 //   {"until": "uttryck", "label": "namn"}       vänta tills uttrycket är sant; ms sedan sparandet
+//   {"fill": "css", "value": "..."}             skriv i ett fält (tömmer det först), som en människa
+//   {"select": "css", "value": "..."}           välj i en lista
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
 import fs from "node:fs";
@@ -133,6 +135,12 @@ try {
     } else if (step.until !== undefined) {
       await page.waitForFunction(step.until, null, { polling: "raf", timeout: step.timeout || 60000 });
       results.push({ until: step.until, label: step.label, ms: Date.now() - (written || started) });
+    } else if (step.fill !== undefined) {
+      await page.fill(step.fill, step.value);
+      results.push({ fill: step.fill });
+    } else if (step.select !== undefined) {
+      await page.selectOption(step.select, step.value);
+      results.push({ select: step.select });
     } else if (step.eval !== undefined) {
       results.push({ eval: step.eval, value: await page.evaluate(step.eval) });
     } else {

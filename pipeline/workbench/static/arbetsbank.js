@@ -96,6 +96,52 @@
     });
   }
 
+  // the text editor: the plan with the text as typed, beside it, a moment after each keystroke
+  function textPreview() {
+    const form = document.getElementById("texteditor");
+    const frame = document.getElementById("textvisning");
+    if (!form || !frame) return;
+    const area = form.querySelector("textarea[name=text]");
+    const status = document.getElementById("textstatus");
+    let timer = null, asked = 0, kept = null;
+    // the preview shows the text's own chapter, and keeps its place when it is made anew
+    frame.addEventListener("load", () => {
+      const doc = frame.contentDocument, view = frame.contentWindow;
+      if (!doc || !view) return;
+      if (kept !== null) { view.scrollTo(0, kept); return; }
+      const heading = frame.dataset.rubrik;
+      const found = heading && [...doc.querySelectorAll("h1, h2, h3")].find((h) => h.textContent.includes(heading)
+        && !h.closest("nav"));
+      if (found) found.scrollIntoView();
+    });
+    area.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const number = ++asked;
+        const data = new FormData(form);
+        data.set("_åtgärd", "forhandsgranska");
+        const response = await fetch(form.action + "?js=1", { method: "POST", body: data, credentials: "same-origin" });
+        if (!response.ok || number !== asked) return;
+        const answer = await response.json();
+        if (answer.preview) {
+          kept = frame.contentWindow ? frame.contentWindow.scrollY : null;
+          frame.src = answer.preview;
+        }
+        status.textContent = answer.problems.length
+          ? "Fel i texten: " + answer.problems.join(" ")
+          : (answer.preview ? "Förhandsvisningen visar texten som du skriver den (inte sparad än)." : "");
+      }, 400);
+    });
+  }
+
+  // a refused save or a conflict: the keyboard starts at what it says
+  function focusRefusal() {
+    const box = document.getElementById("vagran") || document.getElementById("krock");
+    if (box && !document.querySelector("[autofocus]")) box.focus();
+  }
+
   listen();
   dropZone();
+  textPreview();
+  focusRefusal();
 })();
