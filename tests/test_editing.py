@@ -521,3 +521,21 @@ def test_the_editing_pages_are_valid_html(bench, restored, tmp_path):
                          capture_output=True, text=True, timeout=300)
     messages = json.loads(run.stderr or run.stdout)["messages"]
     assert messages == [], messages[:5]
+
+
+def test_dates_and_numbers_the_file_quotes_stay_as_they_are(bench, restored):
+    # tests/fixtures/stor-form writes its dates quoted ('2032-02-05'); YAML reads them as texts, the model as dates
+    relative = f"sources/{YEAR}/kalendarium.yaml"
+    path = bench.root / relative
+    quoted = re.sub(r"datum: (\d{4}-\d\d-\d\d)", r"datum: '\1'", path.read_text(encoding="utf-8"))
+    quoted = quoted.replace('start: "13:00"', 'start: "13:00"\n    plats: "4"', 1)
+    path.write_text(quoted, encoding="utf-8")
+    _, form = edit_page(bench, relative)
+    status, _, answer = submit(bench, relative, form, {})
+    assert status == 200 and "Inga ändringar att spara" in answer
+    assert path.read_text(encoding="utf-8") == quoted
+    _, form = edit_page(bench, relative)
+    status, _, _ = submit(bench, relative, form, {"organ[0].möten[1].datum": "2024-03-28"})
+    assert status == 303
+    assert changed_lines(quoted, path.read_text(encoding="utf-8")) == [
+        "-      - datum: '2024-03-21'", "+      - datum: '2024-03-28'"]

@@ -382,6 +382,9 @@ def _equal(kind: str, old: Any, new: Any) -> bool:
         return old is new
     if isinstance(old, (int, dt.date)) and not isinstance(new, str):
         return type(old) is type(new) and old == new
+    if isinstance(old, str) and isinstance(new, (int, dt.date)):
+        # a date or number the file quotes ('2031-05-05', "4") is the same value: saved unchanged, it stays
+        return old.strip() == (new.isoformat() if isinstance(new, dt.date) else str(new))
     return str(old).strip() == str(new).strip() and isinstance(old, str) == isinstance(new, str)
 
 

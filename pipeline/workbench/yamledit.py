@@ -135,6 +135,9 @@ def quoted(text: str) -> DoubleQuotedScalarString:
 
 def styled(old: Any, new: Any) -> Any:
     """`new` written as `old` was: a quoted text stays quoted the same way."""
+    if isinstance(new, (dt.date, int)) and not isinstance(new, bool) and isinstance(old, ScalarString) \
+            and type(old).__name__.endswith("QuotedScalarString"):
+        return type(old)(new.isoformat() if isinstance(new, dt.date) else str(new))  # '2031-05-05' stays quoted
     if isinstance(new, str) and isinstance(old, ScalarString) and type(old) is not ScalarString and old != "":
         if "\n" not in new or not type(old).__name__.endswith("QuotedScalarString"):
             return type(old)(new)
