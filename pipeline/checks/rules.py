@@ -281,7 +281,7 @@ def _orphans(s: PlanSources, follow_up: m.FollowUpFile) -> dict[str, str | None]
     means (or None)."""
     ids = {a.id for key, loc, a in plan_activities(s) if a.id and s.known(key, loc + ("id",))}
     # the identities as written, also of activities whose other values are wrong
-    written = ids | {i for key in ACTIVITY_FILE.values() if key in s.files for i in _identities_written(s.files[key].data)}
+    written = ids | {i for key in ACTIVITY_FILE.values() if key in s.files for i in identities_written(s.files[key].data)}
     # an activity file that could not be read has its own problem: its ids are not unknown
     if not all(s.files.get(ACTIVITY_FILE[key]) is not None for key in ACTIVITY_FILE if key in s.content):
         return {}
@@ -289,16 +289,16 @@ def _orphans(s: PlanSources, follow_up: m.FollowUpFile) -> dict[str, str | None]
             for ident in follow_up.activities if ident not in written}
 
 
-def _identities_written(data: object) -> Iterator[str]:
+def identities_written(data: object) -> Iterator[str]:
     """Yield every activity identity (`id:`) in a source file's data as written."""
     if isinstance(data, dict):
         if isinstance(data.get("id"), str) and ("aktivitet" in data or "nr" in data):
             yield data["id"]
         for value in data.values():
-            yield from _identities_written(value)
+            yield from identities_written(value)
     elif isinstance(data, list):
         for value in data:
-            yield from _identities_written(value)
+            yield from identities_written(value)
 
 
 

@@ -217,7 +217,7 @@ def form_context(editor: Editor, relative: str, data, text: str) -> forms.Contex
     ids: list[str] = []
     for filename in ("mal.yaml", "kansliet.yaml", "kommunikationsplan.yaml"):
         doc = data if name == filename else _read(base / filename)
-        ids += list(_identities(doc))
+        ids += list(steps.identities_written(doc))
     budget = _read(base / "budget.yaml") or {}
     labels = [str(line.get("post")) for part in ("intäkter", "kostnader")
               for line in ((budget.get(part) or {}).get("poster") or []) if isinstance(line, dict)]
@@ -228,17 +228,6 @@ def form_context(editor: Editor, relative: str, data, text: str) -> forms.Contex
     cls = steps.source_model(name)
     help_texts = forms.help_texts(forms.header_comment(text), cls) if cls else {}
     return forms.Context(name, choices, help_texts, set(ids), year)
-
-
-def _identities(data):
-    if isinstance(data, dict):
-        if isinstance(data.get("id"), str) and ("aktivitet" in data or "nr" in data):
-            yield data["id"]
-        for value in data.values():
-            yield from _identities(value)
-    elif isinstance(data, list):
-        for value in data:
-            yield from _identities(value)
 
 
 # --- the pages ----------------------------------------------------------------------------------------------
