@@ -205,9 +205,17 @@ def _no_arguments(parser: argparse.ArgumentParser) -> None:
     pass
 
 
+def _verify_archive_arguments(verify: argparse.ArgumentParser) -> None:
+    verify.add_argument("years", nargs="*", metavar="ÅR", help="bara det som arkiverats för de här åren (standard: allt)")
+
+
 def _verify_archive(root: Path, args: argparse.Namespace) -> None:
     from pipeline.archive.archiving import verify_archive
-    for line in verify_archive(root):
+    from pipeline.errors import PipelineError
+    wrong = [year for year in args.years if not re.fullmatch(r"\d{4}", year)]
+    if wrong:
+        raise PipelineError(f"verify-archive: ett år skrivs med fyra siffror, t.ex. 2024, inte {wrong[0]!r}.")
+    for line in verify_archive(root, args.years):
         print(line)
 
 
@@ -303,7 +311,8 @@ COMMANDS = [
             _changes_arguments, _changes),
     Command("archive", "arkivera den beslutade planen som informationspaket (E-ARK, FGS Paketstruktur 2.0)",
             _archive_arguments, _archive),
-    Command("verify-archive", "kontrollera att inget arkiverat dokument har ändrats", _no_arguments, _verify_archive),
+    Command("verify-archive", "kontrollera att inget arkiverat dokument har ändrats", _verify_archive_arguments,
+            _verify_archive),
     Command("follow-up", "bygg uppföljningen av årets plan (DOCX, PDF och webbsida) ur sources/ÅR/uppfoljning-*.yaml",
             _follow_up_arguments, _follow_up),
     Command("ids", "ge varje aktivitet en bestående identitet (id:) för uppföljningen; inget annat i filerna ändras",

@@ -352,6 +352,19 @@ def test_archive_again_names_the_sources_changed_since_the_decision(archive_copy
     assert run_cli("verify-archive", root=archive_copy).returncode == 0  # the archive itself is intact
 
 
+@needs_libreoffice
+def test_verify_archive_of_one_year_reads_only_that_year(archive_copy):
+    assert run_cli("verify-archive", "2024", root=archive_copy).returncode == 0
+    other = run_cli("verify-archive", "2025", root=archive_copy)
+    assert other.returncode == 0 and "Inget är arkiverat för 2025" in other.stdout
+    wrong = run_cli("verify-archive", "tjugofyra", root=archive_copy)
+    assert wrong.returncode == 1 and "fyra siffror" in wrong.stderr and "Traceback" not in wrong.stderr
+    DAMAGE["en ändrad byte i PDF:en"][0](archive_copy / "archive" / OBJID)
+    damaged = run_cli("verify-archive", "2024", root=archive_copy)
+    assert damaged.returncode == 1 and "fel i arkivet" in damaged.stderr
+    assert run_cli("verify-archive", "2025", root=archive_copy).returncode == 0  # 2024's damage is not 2025's
+
+
 def test_an_empty_archive_is_said_to_be_empty(tmp_path):
     result = run_cli("verify-archive", root=tmp_path)
     assert result.returncode == 0 and "Arkivet är tomt" in result.stdout

@@ -36,6 +36,7 @@ import shutil
 import subprocess
 import tempfile
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -382,15 +383,28 @@ def _already_archived(root: Path, year: int | str, folder: Path, digest: str) ->
 
 # --- verifying ---------------------------------------------------------------------------------------
 
-def verify_archive(root: Path) -> list[str]:
-    """Check every archived package (and older-format folder) for every kind of damage; raise naming each problem."""
+def _year_of(name: str) -> str | None:
+    """The plan year an entry of archive/ belongs to (a package, its checksums, an older-format folder)."""
+    found = re.search(r"(?<!\d)(\d{4})(?!\d)", name)
+    return found.group(1) if found else None
+
+
+def verify_archive(root: Path, years: Collection[str] = ()) -> list[str]:
+    """Check every archived package (and older-format folder) for every kind of damage; raise naming each problem.
+
+    With `years`, only what was archived for those plan years (the rest of archive/ is left unread)."""
     base = root / "archive"
     if not base.is_dir() or not any(base.iterdir()):
         return ["Arkivet är tomt: det finns inget att kontrollera."]
+    entries = sorted(base.iterdir())
+    if years:
+        entries = [e for e in entries if _year_of(e.name) in years]
+        if not entries:
+            return [f"Inget är arkiverat för {' och '.join(years)}: det finns inget att kontrollera."]
     problems: list[str] = []
-    years = 0
+    years_seen = 0
     files = 0
-    for entry in sorted(base.iterdir()):
+    for entry in entries:
         shown = f"archive/{entry.name}"
         if entry.name.startswith(".") and entry.is_dir() and re.fullmatch(r"\.\d{4}-.+", entry.name):
             problems.append(f"{shown}: en arkivering som avbröts; ta bort mappen (den är inte en del av arkivet).")
@@ -407,17 +421,18 @@ def verify_archive(root: Path) -> list[str]:
                             f"dokument, t.ex. archive/verksamhetsplan-2024-beslutad-2024-01-16 eller "
                             f"archive/uppfoljning-2024-helar-2025-01-24).")
         else:
-            years += 1
+            years_seen += 1
             found = verify_folder(root, entry)
             problems += found
             if not found:
                 files += sum(1 for p in entry.rglob("*") if p.is_file())
-    problems += _changed_since_commit(root)
+    problems += [line for line in _changed_since_commit(root)
+                 if not years or _year_of(line.split(":", 1)[0].removeprefix("archive/").split("/", 1)[0]) in years]
     if problems:
         raise PipelineError("\n".join(problems + [f"{len(problems)} fel i arkivet. Återställ det som har ändrats "
                                                   f"från säkerhetskopian eller git; ett arkiverat dokument ändras "
                                                   f"aldrig."]))
-    return [f"Arkivet är oförändrat: {counted(files, 'fil', 'filer')} i {counted(years, 'mapp', 'mappar')} stämmer "
+    return [f"Arkivet är oförändrat: {counted(files, 'fil', 'filer')} i {counted(years_seen, 'mapp', 'mappar')} stämmer "
             f"med sina kontrollsummor och "
             f"metadata."]
 
