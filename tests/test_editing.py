@@ -539,3 +539,70 @@ def test_dates_and_numbers_the_file_quotes_stay_as_they_are(bench, restored):
     assert status == 303
     assert changed_lines(quoted, path.read_text(encoding="utf-8")) == [
         "-      - datum: '2024-03-21'", "+      - datum: '2024-03-28'"]
+
+
+def test_texts_that_yaml_1_1_reads_as_something_else_are_quoted(bench, restored):
+    relative = f"sources/{YEAR}/kalendarium.yaml"
+    path = bench.root / relative
+    for typed in ("yes", "Off", "12:30", "2024-05-01"):
+        before = path.read_text(encoding="utf-8")
+        _, form = edit_page(bench, relative)
+        status, _, _ = submit(bench, relative, form, {"organ[0].möten[1].beskrivning": typed})
+        assert status == 303, typed
+        after = path.read_text(encoding="utf-8")
+        assert changed_lines(before, after) == [f'+        beskrivning: "{typed}"'] or \
+            changed_lines(before, after)[-1] == f'+        beskrivning: "{typed}"', changed_lines(before, after)
+        assert run_cli("check", YEAR, root=bench.root).returncode == 0, typed
+        path.write_text(before, encoding="utf-8")
+
+
+def test_a_file_that_cannot_be_a_form_is_a_message_and_is_never_written(bench, restored):
+    relative = f"sources/{YEAR}/kansliet.yaml"
+    path = bench.root / relative
+    latin1 = path.read_text(encoding="utf-8").encode("latin-1")
+    _, form = edit_page(bench, relative)  # opened while it was UTF-8
+    path.write_bytes(latin1)
+    status, _, body = bench.get(f"/redigera/{quote(relative)}")
+    assert status == 200 and "inte sparad som UTF-8" in body.decode("utf-8")
+    status, _, body = submit(bench, relative, form, {"aktiviteter[0].kommentar": "Ny kommentar"})
+    assert status == 409 and "inte sparad som UTF-8" in body and path.read_bytes() == latin1
+    path.write_text((ROOT / relative).read_text(encoding="utf-8"), encoding="utf-8")
+    relative = f"sources/{YEAR}/kalendarium.yaml"
+    path = bench.root / relative
+    path.write_text(path.read_text(encoding="utf-8").replace("datum: 2024-03-21", "datum: 2024-02-30"),
+                    encoding="utf-8")
+    status, _, body = bench.get(f"/redigera/{quote(relative)}")
+    assert status == 200 and "ett datum som inte finns" in body.decode("utf-8")
+
+
+def test_a_read_only_identity_is_not_taken_from_the_request_and_new_items_agree_in_gender(bench, restored):
+    relative = f"sources/{YEAR}/kansliet.yaml"
+    before = (bench.root / relative).read_text(encoding="utf-8")
+    _, form = edit_page(bench, relative)
+    fields = with_values(form, {"aktiviteter[0].id": "k-ny", "aktiviteter[0].kommentar": "Ny kommentar"})
+    status, _, _ = bench.post(f"/redigera/{quote(relative)}", fields, token=None)
+    assert status == 303
+    assert changed_lines(before, (bench.root / relative).read_text(encoding="utf-8"))[-1] == \
+        "+    kommentar: Ny kommentar"
+    assert "k-ny" not in (bench.root / relative).read_text(encoding="utf-8")
+    relative = f"sources/{YEAR}/kalendarium.yaml"
+    _, form = edit_page(bench, relative)
+    status, _, page = submit(bench, relative, form, {}, button=("_åtgärd", "ny|organ[0].möten"))
+    assert status == 200 and "Ett nytt möte lades till" in page
+
+
+def test_a_shared_file_is_checked_with_every_year_that_uses_it(bench, restored):
+    other = bench.root / "sources" / "2023"
+    shutil.copytree(bench.root / "sources" / YEAR, other)
+    try:
+        mine = bench.root / "sources" / YEAR / "mal.yaml"
+        mine.write_text(mine.read_text(encoding="utf-8").replace("ansvar: trafik", "ansvar: klimat"),
+                        encoding="utf-8")
+        relative = "sources/gemensamt/natverk.yaml"
+        before = (bench.root / relative).read_bytes()
+        _, form = edit_page(bench, relative)
+        status, _, page = submit(bench, relative, form, {"natverk[2].id": "trafiken"})
+        assert status == 422 and (bench.root / relative).read_bytes() == before  # 2023 still says trafik
+        assert "sources/2023/mal.yaml" in page and "trafik" in page
+    finally:
+        shutil.rmtree(other)

@@ -128,14 +128,27 @@ class Editor:
 
     # --- trying a save on a copy of the sources --------------------------------------------------------
 
-    def problems_now(self) -> list:
-        return steps.check_sources(self.root, self.year).problems
+    def years(self, relative: str) -> list[str]:
+        """The years a save of `relative` must keep as they are: this one, and for a shared file every year."""
+        if not relative.startswith("sources/gemensamt/"):
+            return [str(self.year)]
+        others = sorted(p.name for p in (self.root / "sources").iterdir()
+                        if p.is_dir() and p.name.isdigit() and len(p.name) == 4 and p.name != str(self.year))
+        return [str(self.year)] + others
+
+    def problems_now(self, relative: str | None = None) -> list:
+        if relative is None:
+            return steps.check_sources(self.root, self.year).problems
+        return [p for year in self.years(relative) for p in steps.check_sources(self.root, year).problems]
 
     def trial(self, relative: str, data: bytes):
-        """The check of the sources with `relative` holding `data`: (problems, sources or None)."""
+        """The check of the sources with `relative` holding `data`: (problems, sources or None).
+
+        A shared file (sources/gemensamt/) is checked with every year that uses it, not only this one."""
+        years = self.years(relative)
         with tempfile.TemporaryDirectory(prefix="vp-redigering-") as work:
             copy = Path(work)
-            for folder in (f"sources/{self.year}", "sources/gemensamt"):
+            for folder in [f"sources/{year}" for year in years] + ["sources/gemensamt"]:
                 if (self.root / folder).is_dir():
                     shutil.copytree(self.root / folder, copy / folder, symlinks=True,
                                     ignore=shutil.ignore_patterns(".*"))
@@ -146,16 +159,17 @@ class Editor:
             (copy / "build" / ".cache").symlink_to(cache)
             (copy / relative).write_bytes(data)
             checked = steps.check_sources(copy, self.year)
+            problems = checked.problems + [p for year in years[1:] for p in steps.check_sources(copy, year).problems]
             page = None
             if checked.sources is not None and relative.endswith(".md"):
                 try:
                     page = steps.preview(copy, checked.sources)
                 except steps.PipelineError:
                     page = None
-            return checked.problems, page
+            return problems, page
 
     def outcome(self, relative: str, data: bytes) -> tuple[Outcome, bytes | None]:
-        before = {(p.file, p.key, p.message) for p in self.problems_now()}
+        before = {(p.file, p.key, p.message) for p in self.problems_now(relative)}
         after, page = self.trial(relative, data)
         new = [p for p in after if (p.file, p.key, p.message) not in before]
         elsewhere = [p for p in new if p.file != relative and _apart(p.file)]
@@ -194,7 +208,7 @@ def _apart(file: str) -> bool:
 def _read(path: Path):
     try:
         return Document(path.read_text(encoding="utf-8")).data
-    except (OSError, UnicodeDecodeError, YAMLError):
+    except (OSError, UnicodeDecodeError, YAMLError, ValueError):
         return None
 
 
@@ -287,8 +301,30 @@ def _undo(editor: Editor, number: str) -> str:
         return f"Sparningen kl {save.at:%H.%M.%S} av {save.file} är ångrad: filen är som den var före."
 
 
+IMPOSSIBLE = ("den har ett värde som inte går att läsa (ett datum som inte finns, t.ex. 2024-02-30?). Rätta det "
+              "i din textredigerare; felet står med rad i listan över fel.")
+NOT_UTF8 = ("den är inte sparad som UTF-8, så å, ä och ö skulle gå förlorade om den sparades här. Spara om den "
+            "som UTF-8 i din textredigerare (Spara som, kodning UTF-8).")
+
+
+def _unreadable(bench, relative: str, reason: str, status: int = 200) -> Response:
+    name = relative.rsplit("/", 1)[-1]
+    return bench.page("redigera-fel.html", status=status, active="redigera", relative=relative,
+                      title=f"Redigera {name}", reason=reason)
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _get(bench, editor: Editor, relative: str, path: Path, saved: str, undone: str = "") -> Response:
     data = path.read_bytes()
+    if not _utf8(data):
+        return _unreadable(bench, relative, NOT_UTF8)
     notice = undone
     if saved.isdigit():
         save = next((s for s in editor.saves if str(s.number) == saved), None)
@@ -317,9 +353,10 @@ def _form_page(bench, editor: Editor, relative: str, disk: bytes, pending: str, 
         document = Document(pending)
     except YAMLError:
         document = None
+    except ValueError:  # a date that does not exist (2024-02-30): ruamel cannot construct it
+        return _unreadable(bench, relative, IMPOSSIBLE, status)
     if document is None or not isinstance(document.data, dict):
-        return bench.page("redigera-fel.html", status=200 if status == 200 else status, active="redigera",
-                          relative=relative, title=f"Redigera {name}")
+        return _unreadable(bench, relative, "den är ingen läsbar YAML-fil just nu.", status)
     context = form_context(editor, relative, document.data, pending)
     tree = forms.build(cls, document.data, context)
     summary = forms.mark(tree, list(problems))
@@ -344,6 +381,8 @@ def _post(bench, editor: Editor, relative: str, path: Path, form, js: bool) -> R
     action = str(form.get("_åtgärd") or "spara")
     with editor.lock:
         disk = path.read_bytes()
+        if not _utf8(disk):
+            return _unreadable(bench, relative, NOT_UTF8, status=409)  # nothing is written
         if relative.endswith(".md"):
             return _post_text(bench, editor, relative, disk, form, base, action, js)
         pending = unpack(str(form.get("_utkast") or "")) or disk.decode("utf-8")
@@ -352,8 +391,9 @@ def _post(bench, editor: Editor, relative: str, path: Path, form, js: bool) -> R
         try:
             document = Document(pending)
         except YAMLError:
-            return bench.page("redigera-fel.html", status=400, active="redigera", relative=relative,
-                              title=f"Redigera {name}")
+            return _unreadable(bench, relative, "den är ingen läsbar YAML-fil just nu.", 400)
+        except ValueError:
+            return _unreadable(bench, relative, IMPOSSIBLE, 400)
         context = form_context(editor, relative, document.data, pending)
         tree = forms.build(cls, document.data, context)
         forms.apply(tree, document.data, form)

@@ -38,6 +38,7 @@ NOUNS = {"aktiviteter": "aktivitet", "poster": "post", "möten": "möte", "organ
          "fotnoter": "fotnot", "fokusområden": "fokusområde", "kapitel": "kapitel", "bilagor": "bilaga",
          "avsnitt": "avsnitt", "kommuner": "kommun", "natverk": "nätverk", "styrdokument": "styrdokument",
          "mottagare": "mottagare"}
+NEUTER = {"möte", "organ", "mål", "fokusområde", "kapitel", "avsnitt", "nätverk", "styrdokument"}  # ett möte
 
 
 def format_loc(loc: Loc) -> str:
@@ -325,8 +326,8 @@ def mark(tree: Group, problems: list[tuple[str, str]]) -> list[tuple[str, str, s
 def apply(tree: Group, data: CommentedMap, form) -> None:
     """Set every value the form sent that differs from the document's."""
     for node in walk(tree):
-        if node.group:
-            continue
+        if node.group or node.readonly:
+            continue  # a read-only identity is never taken from what was sent (a forged field included)
         values = form.getlist(node.name)
         if not values and node.kind != "checkbox":
             continue
@@ -458,7 +459,9 @@ def act(tree: Group, data: CommentedMap, action: str, form, context: Context, cl
         item_cls = _item_class(cls, loc)
         item = new_item(item_cls, loc, seq, data, context)
         rearranged(seq, lambda s: s.append(item))
-        return (f"En ny {NOUNS.get(key, key)} lades till sist (nr {len(seq)}). Fyll i den och spara.",
+        noun = NOUNS.get(key, key)
+        article = "Ett nytt" if noun in NEUTER else "En ny"
+        return (f"{article} {noun} lades till sist (nr {len(seq)}). Fyll i {'det' if noun in NEUTER else 'den'} och spara.",
                 "i|" + format_loc(loc + (len(seq) - 1,)))
     if verb in ("bort", "upp", "ner") and node is not None and node.kind in ("item", "entry"):
         parent = _container(data, node.loc, create=False)

@@ -19,6 +19,7 @@ import difflib
 import io
 from typing import Any
 
+import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
@@ -196,7 +197,14 @@ def _fresh(value: Any) -> Any:
 def _needs_quotes(text: str) -> bool:
     out = io.StringIO()
     _yaml(INDENTS[0]).dump({"k": text}, out)
-    return not out.getvalue().startswith("k: " + text.split("\n")[0][:1]) or out.getvalue().startswith("k: '")
+    written = out.getvalue()
+    if not written.startswith("k: " + text.split("\n")[0][:1]) or written.startswith("k: '"):
+        return True
+    # ruamel writes YAML 1.2, the check reads with PyYAML (YAML 1.1): there "yes", "off" and "12:30" are no texts
+    try:
+        return pyyaml.safe_load(written) != {"k": text}
+    except pyyaml.YAMLError:
+        return True
 
 
 def _same(a: Any, b: Any) -> bool:
