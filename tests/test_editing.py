@@ -606,3 +606,39 @@ def test_a_shared_file_is_checked_with_every_year_that_uses_it(bench, restored):
         assert "sources/2023/mal.yaml" in page and "trafik" in page
     finally:
         shutil.rmtree(other)
+
+
+def test_a_literal_block_edited_keeps_its_header_and_its_final_line_break(bench, restored):
+    relative = f"sources/{YEAR}/kansliet.yaml"
+    path = bench.root / relative
+    text = path.read_text(encoding="utf-8")
+    first = re.search(r"\n    kommentar: (.+)\n", text)
+    block = text.replace(first.group(0), "\n    kommentar: |\n      Första raden.\n      Andra raden.\n", 1)
+    path.write_text(block, encoding="utf-8")
+    _, form = edit_page(bench, relative)
+    status, _, _ = submit(bench, relative, form, {"aktiviteter[0].kommentar": "Första raden.\nAndra raden, ändrad."})
+    assert status == 303
+    assert changed_lines(block, path.read_text(encoding="utf-8")) == [
+        "-      Andra raden.", "+      Andra raden, ändrad."]
+
+
+def test_a_new_activity_gets_its_follow_up_status_in_the_follow_up_form(bench, restored):
+    relative = f"sources/{YEAR}/kansliet.yaml"
+    _, form = edit_page(bench, relative)
+    status, _, page = submit(bench, relative, form, {}, button=("_åtgärd", "ny|aktiviteter"))
+    form = read_form(page, f"/redigera/{quote(relative)}")
+    last = [f[0] for f in form["fields"] if f[0].endswith(".aktivitet")][-1]
+    status, _, _ = submit(bench, relative, form, {last: "Ordna en studieresa för nätverken"})
+    assert status == 303  # saved; the follow-up now lacks its status (told, not refused)
+    assert run_cli("check", YEAR, root=bench.root).returncode == 1
+    relative = f"sources/{YEAR}/uppfoljning-helar.yaml"
+    page, form = edit_page(bench, relative)
+    option = re.search(r'<option value="(k-[0-9a-f]+)">\1: Ordna en studieresa för nätverken</option>', page)
+    assert option, "the new activity is offered by its wording"
+    fields = with_values(form, {}, ("_åtgärd", "nyckel|aktiviteter"))
+    fields = [f for f in fields if f[0] != "_ny-nyckel|aktiviteter"] + [("_ny-nyckel|aktiviteter", option.group(1))]
+    status, _, page = bench.post(f"/redigera/{quote(relative)}", fields, token=None)
+    form = read_form(page.decode("utf-8"), f"/redigera/{quote(relative)}")
+    status, _, _ = submit(bench, relative, form, {f"aktiviteter.{option.group(1)}.status": "pågår"})
+    assert status == 303
+    assert run_cli("check", YEAR, root=bench.root).returncode == 0

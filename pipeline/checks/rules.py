@@ -291,14 +291,20 @@ def _orphans(s: PlanSources, follow_up: m.FollowUpFile) -> dict[str, str | None]
 
 def identities_written(data: object) -> Iterator[str]:
     """Yield every activity identity (`id:`) in a source file's data as written."""
+    for identity, _ in activities_written(data):
+        yield identity
+
+
+def activities_written(data: object) -> Iterator[tuple[str, str]]:
+    """Yield (identity, what the activity says) for every activity with an `id:` in a source file's data."""
     if isinstance(data, dict):
         if isinstance(data.get("id"), str) and ("aktivitet" in data or "nr" in data):
-            yield data["id"]
+            yield data["id"], str(data.get("aktivitet") or "")
         for value in data.values():
-            yield from identities_written(value)
+            yield from activities_written(value)
     elif isinstance(data, list):
         for value in data:
-            yield from identities_written(value)
+            yield from activities_written(value)
 
 
 

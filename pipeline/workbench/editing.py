@@ -228,10 +228,11 @@ def form_context(editor: Editor, relative: str, data, text: str) -> forms.Contex
                 if isinstance(n, dict) and n.get("id")]
     goals = data if name == "mal.yaml" else _read(base / "mal.yaml")
     levels = [str(x) for x in ((goals or {}).get("nivåer") or []) if isinstance(x, str)]
-    ids: list[str] = []
+    activities: dict[str, str] = {}  # identity → what the activity says, for the follow-up's choice
     for filename in ("mal.yaml", "kansliet.yaml", "kommunikationsplan.yaml"):
         doc = data if name == filename else _read(base / filename)
-        ids += list(steps.identities_written(doc))
+        activities.update(steps.activities_written(doc))
+    ids = list(activities)
     budget = _read(base / "budget.yaml") or {}
     labels = [str(line.get("post")) for part in ("intäkter", "kostnader")
               for line in ((budget.get(part) or {}).get("poster") or []) if isinstance(line, dict)]
@@ -241,7 +242,7 @@ def form_context(editor: Editor, relative: str, data, text: str) -> forms.Contex
                ("map", "aktiviteter"): ids, ("map", "mottagare"): municipalities}
     cls = steps.source_model(name)
     help_texts = forms.help_texts(forms.header_comment(text), cls) if cls else {}
-    return forms.Context(name, choices, help_texts, set(ids), year)
+    return forms.Context(name, choices, help_texts, set(ids), year, labels=activities)
 
 
 # --- the pages ----------------------------------------------------------------------------------------------

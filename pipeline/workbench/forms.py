@@ -91,6 +91,7 @@ class Group:
     actions: list[tuple[str, str]] = field(default_factory=list)  # (value of the button, its label)
     adds: list[tuple[str, str]] = field(default_factory=list)
     new_keys: list[str] = field(default_factory=list)              # a map's keys that can be added
+    new_key_labels: dict[str, str] = field(default_factory=dict)   # each new key's text (an activity's wording)
 
     @property
     def name(self) -> str:
@@ -114,6 +115,7 @@ class Context:
     help: dict[tuple[str, str], str] = field(default_factory=dict)
     taken_ids: set[str] = field(default_factory=set)
     year: str = ""
+    labels: dict[str, str] = field(default_factory=dict)  # a choice's text beside its value (an activity's id)
 
 
 # --- the model's types ---------------------------------------------------------------------------------
@@ -228,6 +230,7 @@ def _map(value_type, value, loc: Loc, alias: str, context: Context, help_text: s
             group.children.append(control)
     keys = context.choices.get(("map", alias), [])
     group.new_keys = [k for k in keys if k not in entries]
+    group.new_key_labels = {k: context.labels.get(k, "") for k in group.new_keys}
     if group.new_keys:
         group.adds.append((f"nyckel|{format_loc(loc)}", f"Lägg till {noun}"))
     return group

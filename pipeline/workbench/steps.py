@@ -15,7 +15,7 @@ from pathlib import Path
 import docx as python_docx
 
 from pipeline.archive.archiving import archive, archive_follow_up
-from pipeline.checks.rules import identities_written
+from pipeline.checks.rules import activities_written
 from pipeline.checks.run import check
 from pipeline.content.formatting import amount
 from pipeline.documents.followup import build_follow_up
@@ -39,7 +39,7 @@ __all__ = [
     "archive_plan", "archive_the_follow_up", "build_plan", "check_sources", "compare_versions",
     "compilation_tables", "compile_answers", "display_path", "documents", "follow_up", "inputs_digest",
     "output_paths", "preview", "send_round", "verify_word_file", "write_atomic", "year_dir",
-    "ACTIVITY_FILES", "amount", "identities_written", "models", "new_identity", "source_model",
+    "ACTIVITY_FILES", "amount", "activities_written", "models", "new_identity", "source_model",
 ]
 
 

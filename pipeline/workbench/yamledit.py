@@ -23,7 +23,7 @@ import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString, ScalarString
 
 # Indentations tried on reading (mapping, sequence, offset): the one that writes the file back unchanged wins.
 INDENTS = ((2, 4, 2), (2, 2, 0), (4, 6, 4), (4, 4, 2), (4, 4, 0), (3, 5, 3), (4, 6, 2))
@@ -139,6 +139,9 @@ def styled(old: Any, new: Any) -> Any:
     if isinstance(new, (dt.date, int)) and not isinstance(new, bool) and isinstance(old, ScalarString) \
             and type(old).__name__.endswith("QuotedScalarString"):
         return type(old)(new.isoformat() if isinstance(new, dt.date) else str(new))  # '2031-05-05' stays quoted
+    if isinstance(new, str) and isinstance(old, LiteralScalarString) and old.endswith("\n") \
+            and not new.endswith("\n"):
+        new += "\n"  # a form field drops the final line break: `kommentar: |` stays `|`, not `|-`
     if isinstance(new, str) and isinstance(old, ScalarString) and type(old) is not ScalarString and old != "":
         if "\n" not in new or not type(old).__name__.endswith("QuotedScalarString"):
             return type(old)(new)
