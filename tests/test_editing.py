@@ -523,7 +523,7 @@ def test_the_editing_pages_are_valid_html(bench, restored, tmp_path):
     assert messages == [], messages[:5]
 
 
-def test_dates_and_numbers_the_file_quotes_stay_as_they_are(bench, restored):
+def test_dates_and_texts_the_file_quotes_stay_as_they_are(bench, restored):
     # tests/fixtures/stor-form writes its dates quoted ('2032-02-05'); YAML reads them as texts, the model as dates
     relative = f"sources/{YEAR}/kalendarium.yaml"
     path = bench.root / relative
@@ -642,3 +642,23 @@ def test_a_new_activity_gets_its_follow_up_status_in_the_follow_up_form(bench, r
     status, _, _ = submit(bench, relative, form, {f"aktiviteter.{option.group(1)}.status": "pågår"})
     assert status == 303
     assert run_cli("check", YEAR, root=bench.root).returncode == 0
+
+
+def test_a_save_onto_a_full_disk_is_a_message_and_the_file_stays(tmp_path, monkeypatch):
+    if libreoffice_status() is not None:
+        pytest.skip(f"LibreOffice saknas: {libreoffice_status()}")
+    project = copy_project(tmp_path / "projekt")
+    monkeypatch.setenv("VP_FAULT", "disk-full")  # the writer's own fault switch (infra/writer.py), in the server
+    server = Workbench(project, tmp_path)
+    try:
+        relative = f"sources/{YEAR}/budget.yaml"
+        before = (project / relative).read_bytes()
+        _, form = edit_page(server, relative)
+        status, _, page = submit(server, relative, form, {"kostnader.poster[1].belopp": "120 000",
+                                                          "kostnader.poster[3].belopp": "630 000"})
+        assert status == 500 and "Filen sparades inte" in page and "disken är full" in page
+        assert 'value="120 000"' in page  # what was typed stays
+        assert (project / relative).read_bytes() == before
+        assert "Traceback" not in server.stderr()
+    finally:
+        server.stop()

@@ -52,8 +52,12 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write `data` to `path` through a work file and a rename; raise OutputError on failure."""
+def write_atomic(path: Path, data: bytes, keep_mode: bool = False) -> Path:
+    """Write `data` to `path` through a work file and a rename; raise OutputError on failure.
+
+    `keep_mode`: a file written over keeps its permissions (a source file saved in the workbench);
+    otherwise the file is made readable by everyone (0644), as every output is."""
+    mode = path.stat().st_mode & 0o7777 if keep_mode and path.exists() else 0o644
     work = path.parent / WORK_DIR
     try:
         _fault("read-only")
@@ -69,7 +73,7 @@ def write_atomic(path: Path, data: bytes) -> Path:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(f"{path}: kunde inte skrivas ({_reason(exc)}); "

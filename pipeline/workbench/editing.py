@@ -21,7 +21,6 @@ import base64
 import datetime as dt
 import difflib
 import hashlib
-import os
 import shutil
 import tempfile
 import threading
@@ -54,22 +53,6 @@ def unpack(value: str) -> str | None:
         return zlib.decompress(base64.urlsafe_b64decode(value.encode("ascii"))).decode("utf-8")
     except (ValueError, zlib.error, UnicodeDecodeError):
         return None
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` over `path` through a hidden work file beside it, flushed, then renamed (its mode kept)."""
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-    handle, work = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(work, mode)
-        os.replace(work, path)
-    except BaseException:
-        Path(work).unlink(missing_ok=True)
-        raise
 
 
 @dataclass
@@ -177,7 +160,7 @@ class Editor:
         return Outcome(refused, elsewhere, [p for p in after if p.file == relative]), page
 
     def write(self, relative: str, before: bytes, after: bytes) -> Save:
-        write_atomic(self.root / relative, after)
+        steps.write_atomic(self.root / relative, after, keep_mode=True)  # raises OutputError, file untouched
         matcher = difflib.SequenceMatcher(None, before.decode("utf-8", "replace").splitlines(),
                                           after.decode("utf-8", "replace").splitlines(), autojunk=False)
         changed = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal")
@@ -296,7 +279,10 @@ def _undo(editor: Editor, number: str) -> str:
         if now != save.after:
             return (f"{save.file} har ändrats sedan sparningen kl {save.at:%H.%M.%S}; den ångrades inte, så att "
                     "ingenting går förlorat. Öppna filen och ändra tillbaka för hand.")
-        write_atomic(path, save.before)
+        try:
+            steps.write_atomic(path, save.before, keep_mode=True)
+        except steps.PipelineError as exc:
+            return f"Sparningen ångrades inte: {exc}"
         save.undone = True
         editor.bench.live.touch()
         return f"Sparningen kl {save.at:%H.%M.%S} av {save.file} är ångrad: filen är som den var före."
@@ -420,7 +406,11 @@ def _post(bench, editor: Editor, relative: str, path: Path, form, js: bool) -> R
             return _form_page(bench, editor, relative, disk, new.decode("utf-8"), status=422,
                               refused={"here": here, "others": [str(p) for p in others]},
                               problems=[(p.key, p.message) for p in outcome.in_file], base=base)
-        save = editor.write(relative, disk, new)
+        try:
+            save = editor.write(relative, disk, new)
+        except steps.PipelineError as exc:  # a full disk, a folder that cannot be written: the file is as it was
+            return _form_page(bench, editor, relative, disk, new.decode("utf-8"), status=500, base=base,
+                              notice=f"Filen sparades inte: {exc}")
         save.elsewhere = [str(p) for p in outcome.elsewhere]
     return RedirectResponse(f"/redigera/{quote(relative)}?sparat={save.number}#meddelande", status_code=303)
 
@@ -519,6 +509,10 @@ def _post_text(bench, editor: Editor, relative: str, disk: bytes, form, base: st
                           refused={"here": [(p.line, p.message) for p in outcome.refused if p.file == relative],
                                    "others": [str(p) for p in outcome.refused if p.file != relative]},
                           problems=[(p.key, p.message, p.line) for p in outcome.in_file])
-    save = editor.write(relative, disk, new)
+    try:
+        save = editor.write(relative, disk, new)
+    except steps.PipelineError as exc:
+        return _text_page(bench, editor, relative, disk, typed, status=500, base=base,
+                          notice=f"Filen sparades inte: {exc}")
     save.elsewhere = [str(p) for p in outcome.elsewhere]
     return RedirectResponse(f"/redigera/{quote(relative)}?sparat={save.number}#meddelande", status_code=303)
