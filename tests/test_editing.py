@@ -662,3 +662,9 @@ def test_a_save_onto_a_full_disk_is_a_message_and_the_file_stays(tmp_path, monke
         assert "Traceback" not in server.stderr()
     finally:
         server.stop()
+
+
+def test_a_checkbox_s_help_speaks_of_the_box_not_of_true(bench):
+    page, _ = edit_page(bench, f"sources/{YEAR}/budget.yaml")
+    assert "Ikryssad: skriver" in page
+    assert page.count("true skriver") == 1  # only in the file's own header comment, shown as it is under "Om filen"

@@ -245,6 +245,8 @@ def _control(cls, alias: str, t: Any, optional: bool, value: Any, loc: Loc, cont
         c.kind, c.choices = "select", [str(a) for a in typing.get_args(t)]
     elif t is bool:
         c.kind, c.checked = "checkbox", value is True
+        # the header comment speaks of the file ("true skriver ..."); beside a checkbox it is the box
+        c.help = re.sub(r"^true\b\s*", "Ikryssad: ", c.help or "")
     elif t is dt.date:
         c.kind = "date"
     elif t is dt.time:
